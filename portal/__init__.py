@@ -1,0 +1,121 @@
+"""山东省动力电池回收利用协会 collaboration portal."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request, session
+from flask_babel import gettext as _
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import PROJECT_ROOT, load_config
+from portal.core import uow
+from portal.db import Database
+from portal.extensions import babel, csrf, login_manager, migrate
+
+
+class PortalFlask(Flask):
+    """Flask with the unit of work wrapped around each view, retried on serialization failures."""
+
+    def dispatch_request(self):
+        attempts = self.config["DB_RETRY_ATTEMPTS"]
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self.make_response(super().dispatch_request())
+                uow.finish_request(success=response.status_code < 400)
+                return response
+            except Exception as exc:
+                uow.discard_request()
+                if attempt < attempts and uow.is_retryable(exc):
+                    self.logger.info("retrying %s after a serialization failure or deadlock", request.path)
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang") or session.get("lang")
+    if lang in ("en", "zh_Hans_CN"):
+        return lang
+    return "zh_Hans_CN"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides any setting."""
+    app = PortalFlask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    load_config(app, config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    database = Database()
+    database.init_app(app)
+    migrate.init_app(app, database, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(PROJECT_ROOT / "translations"))
+    _init_login(app)
+    if app.config["PRODUCTION"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    from portal.errors import register_error_handlers
+    from portal.web import register_web
+
+    register_error_handlers(app)
+    register_web(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    @app.teardown_request
+    def _close_uow(_exc):
+        uow.discard_request()
+
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        from portal.auth.services import load_session_user
+
+        return load_session_user(uow.session(), session_id)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+
+        from portal.errors import api_error
+
+        if request.path.startswith("/api/"):
+            return api_error(401, "unauthorized", _("请先登录。"))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal import auth, main, notify
+    from portal.api import bp as api_bp
+    from portal.api import health_bp
+    from portal.members import account_bp, members_bp, staff_bp
+
+    for blueprint in (main.bp, auth.bp, notify.bp, members_bp, account_bp, staff_bp, health_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.auth.cli import users_cli
+    from portal.demo import seed_demo_command
+    from portal.jobs.cli import jobs_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,121 @@
+"""The OpenAPI 3.1 document of /api/v1, built from one description per endpoint."""
+
+from __future__ import annotations
+
+from portal.core.enums import ACTIVITIES, CITIES, TIERS
+
+
+def _enum_param(name: str, enum, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": f"{description} Code or Chinese label; codes: {', '.join(enum.codes)}.",
+        "schema": {"type": "string"},
+    }
+
+
+PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+]
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+MEMBER = {
+    "type": "object",
+    "required": ["id", "name", "credit_code", "membership_number", "tier", "city", "activities"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$"},
+        "membership_number": {"type": ["string", "null"], "examples": ["SDBRA-2026-0001"]},
+        "tier": {"type": ["string", "null"], "enum": [*TIERS.codes, None]},
+        "tier_label": {"type": ["string", "null"]},
+        "membership_state": {"type": ["string", "null"], "enum": ["active", "grace", "lapsed", "suspended", None]},
+        "city": {"type": "string", "enum": CITIES.codes},
+        "city_label": {"type": "string"},
+        "activities": {"type": "array", "items": {"type": "string", "enum": ACTIVITIES.codes}},
+        "website": {"type": ["string", "null"]},
+        "whitelist_batch": {"type": ["integer", "null"]},
+        "whitelist_activity": {"type": ["string", "null"]},
+        "profile_url": {"type": "string"},
+    },
+}
+
+
+def page_of(ref: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": ref}},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    }
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def document(app) -> dict:
+    """The whole document; every endpoint under /api/v1 is listed here."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "山东省动力电池回收利用协会 公共服务平台 API",
+            "version": "1.0.0",
+            "description": "Public, read-only data of the association's portal. Errors use one envelope: "
+            '{"error": {"code", "message", "fields"}}.',
+        },
+        "servers": [{"url": app.config["PORTAL_BASE_URL"].rstrip("/") + "/api/v1"}],
+        "paths": {
+            "/members": {
+                "get": {
+                    "summary": "Approved member enterprises (the public directory)",
+                    "operationId": "listMembers",
+                    "parameters": [
+                        {"name": "q", "in": "query", "description": "Part of the name, or a full credit code.",
+                         "schema": {"type": "string", "maxLength": 100}},
+                        _enum_param("activity", ACTIVITIES, "Business activity."),
+                        _enum_param("tier", TIERS, "Membership tier."),
+                        _enum_param("city", CITIES, "City (GB/T 2260 division code)."),
+                        *PAGING,
+                    ],  # fmt: skip
+                    "responses": {
+                        "200": {
+                            "description": "A page of members.",
+                            "content": {"application/json": {"schema": page_of("#/components/schemas/Member")}},
+                        },
+                        "422": _error_response("A parameter is invalid."),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "openapi",
+                    "responses": {"200": {"description": "The OpenAPI document.",
+                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                }  # fmt: skip
+            },
+        },
+        "components": {"schemas": {"Member": MEMBER, "Error": ERROR}},
+    }

@@ -1,0 +1,33 @@
+"""flask users create --email E --role staff|admin|observer|reviewer"""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask.cli import AppGroup
+
+from portal.core.uow import run_in_transaction
+from portal.errors import DomainError
+
+users_cli = AppGroup("users", help="账户管理 / Accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["staff", "admin", "observer", "reviewer"]), required=True)
+@click.option("--name", default="")
+def create_command(email: str, role: str, name: str) -> None:
+    """Create an association account; the password comes from PORTAL_PASSWORD or a prompt."""
+    from portal.auth import services
+
+    password = os.environ.get("PORTAL_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = run_in_transaction(
+            lambda s: services.create_user(s, email=email, password=password, role=role, name=name, verified=True)
+        )
+    except DomainError as err:
+        raise click.ClickException(err.message + (" " + "; ".join(err.fields.values()) if err.fields else "")) from None
+    click.echo(f"created {role} {user.email} (id {user.id})")

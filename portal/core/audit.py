@@ -1,0 +1,78 @@
+"""The audit log: every staff and admin action, who, when, what, values before and after.
+
+Rows are only ever inserted; the migration adds triggers that refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.core import clock
+from portal.db import Base
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(80))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The named attributes of obj as JSON-friendly values."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def record(
+    session: Session,
+    actor,
+    action: str,
+    obj_type: str,
+    obj_id: Any,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEntry:
+    """Append an entry; flushes, never commits."""
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system"),
+        action=action,
+        object_type=obj_type,
+        object_id=str(obj_id),
+        before=_plain(before) if before is not None else None,
+        after=_plain(after) if after is not None else None,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def entries_query(*, object_type: str | None = None, action: str | None = None):
+    """Newest first, optionally filtered."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    return stmt

@@ -1,0 +1,95 @@
+"""Uploaded files: type checked from the content, size limited per field, stored with random names.
+
+Files live under ``PORTAL_DATA_DIR/uploads`` (which may be shared storage between machines).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from portal.errors import DomainError
+
+SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+}
+MIME = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
+KIND_LABELS = {"pdf": "PDF", "png": "PNG", "jpg": "JPG"}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str  # random file name under the uploads folder
+    original_name: str
+    mime: str
+    size: int
+
+
+def uploads_dir() -> Path:
+    path = Path(current_app.config["PORTAL_DATA_DIR"]) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sniff(head: bytes) -> str | None:
+    """The file kind from its first bytes, or None."""
+    for kind, signatures in SIGNATURES.items():
+        if any(head.startswith(sig) for sig in signatures):
+            return kind
+    return None
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed its checks but is not stored yet (so a refused form stores nothing)."""
+
+    data: bytes
+    kind: str
+    original_name: str
+
+    def save(self) -> StoredFile:
+        name = f"{secrets.token_hex(16)}.{self.kind}"
+        (uploads_dir() / name).write_bytes(self.data)
+        return StoredFile(name=name, original_name=self.original_name, mime=MIME[self.kind], size=len(self.data))
+
+
+def store_upload(file_storage, *, field: str, allowed: tuple[str, ...], max_bytes: int) -> StoredFile:
+    """Check and store an uploaded file; raise DomainError naming the field when it is refused."""
+    return check_upload(file_storage, field=field, allowed=allowed, max_bytes=max_bytes).save()
+
+
+def check_upload(file_storage, *, field: str, allowed: tuple[str, ...], max_bytes: int) -> CheckedUpload:
+    """Check size and type (from the content); raise DomainError naming the field when refused."""
+    if file_storage is None or not getattr(file_storage, "filename", ""):
+        raise DomainError(_("请上传文件。"), {field: _("请上传文件。")})
+    data = file_storage.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        message = _("文件过大：不能超过 %(mb)s MB。", mb=f"{max_bytes / 1024 / 1024:g}")
+        raise DomainError(message, {field: message})
+    if not data:
+        raise DomainError(_("文件是空的。"), {field: _("文件是空的。")})
+    kind = sniff(data[:16])
+    if kind not in allowed:
+        names = "、".join(KIND_LABELS[k] for k in allowed)
+        message = _("文件类型不符：只接受 %(kinds)s 文件（按文件内容判断，不看扩展名）。", kinds=names)
+        raise DomainError(message, {field: message})
+    original = Path(file_storage.filename.replace("\\", "/")).name[:200]
+    return CheckedUpload(data=data, kind=kind, original_name=original)
+
+
+def upload_path(name: str) -> Path:
+    """The path of a stored upload; refuses anything that is not a plain stored name."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise DomainError(_("文件不存在。"))
+    return uploads_dir() / name
+
+
+def remove_upload(name: str | None) -> None:
+    if name:
+        upload_path(name).unlink(missing_ok=True)

@@ -1,0 +1,58 @@
+"""Who may do what. Views use the decorators; services call ``require`` with the acting user.
+
+Roles: anonymous public; member_admin and member_editor (of one enterprise); staff; admin;
+reviewer (sees only applications assigned to them); observer (read-only staff dashboards).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import abort
+from flask_login import current_user
+
+STAFF = frozenset({"staff", "admin"})
+STAFF_READ = frozenset({"staff", "admin", "observer"})
+MEMBER = frozenset({"member_admin", "member_editor"})
+
+
+def has_role(user, roles) -> bool:
+    return bool(user and getattr(user, "is_authenticated", False) and user.is_active and user.role in roles)
+
+
+def roles_required(*roles: str) -> Callable:
+    """Refuse (403, or the login page for anonymous visitors) unless the user holds one of roles."""
+    allowed = frozenset(roles)
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from portal.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not has_role(current_user, allowed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+staff_required = roles_required(*STAFF)
+staff_read_required = roles_required(*STAFF_READ)
+member_required = roles_required(*MEMBER)
+enterprise_admin_required = roles_required("member_admin")
+admin_required = roles_required("admin")
+
+
+def require(condition: bool, message: str | None = None) -> None:
+    """Raise Forbidden unless condition holds (for services)."""
+    if not condition:
+        from flask_babel import gettext as _
+
+        from portal.errors import Forbidden
+
+        raise Forbidden(message or _("您没有权限执行此操作。"))

@@ -1,0 +1,175 @@
+"""The unit of work: the one place where a request, a command or a job commits or rolls back.
+
+Services take a session, change objects and flush; they never commit. Three ways in:
+
+* a web request gets a lazily opened unit of work (``session()``); the application commits it when the
+  view answers with a status below 400 and rolls it back otherwise (so a form re-rendered with
+  errors, answered 422, changes nothing). A view may call ``commit()`` itself when something must be
+  kept although the answer is an error (a failed login is counted, then 401/429 is answered).
+* ``unit_of_work()`` is a context manager for commands and tests.
+* ``run_in_transaction(fn)`` runs ``fn(session)`` and retries it on PostgreSQL serialization
+  failures and deadlocks (and on SQLite lock time-outs), a bounded number of times.
+
+A writing unit of work on SQLite starts with ``BEGIN IMMEDIATE`` (see ``portal.db``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from flask import current_app, g, has_request_context, request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from portal.db import get_db
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class UnitOfWork:
+    """One session and one transaction at a time; commit or rollback are decided by the caller."""
+
+    def __init__(self, write: bool) -> None:
+        self.write = write
+        self.session: Session = get_db().session(write=write)
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Run fn once the current transaction has committed (not on rollback)."""
+        self._after_commit.append(fn)
+
+    def commit(self) -> None:
+        self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for fn in callbacks:
+            try:
+                fn()
+            except Exception:  # a side effect must not undo what is committed
+                log.exception("after-commit callback failed")
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._after_commit = []
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for errors a transaction may simply be run again after."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(orig)
+
+
+@contextmanager
+def unit_of_work(*, write: bool = True) -> Iterator[Session]:
+    """Commit on success, roll back on any exception; for commands, jobs and tests."""
+    uow = UnitOfWork(write)
+    try:
+        yield uow.session
+        uow.commit()
+    except BaseException:
+        uow.rollback()
+        raise
+    finally:
+        uow.close()
+
+
+def run_in_transaction(fn: Callable[[Session], T], *, write: bool = True, attempts: int | None = None) -> T:
+    """Run fn(session) in a unit of work, retrying serialization failures and deadlocks."""
+    attempts = attempts or current_app.config["DB_RETRY_ATTEMPTS"]
+    for attempt in range(1, attempts + 1):
+        try:
+            with unit_of_work(write=write) as session:
+                return fn(session)
+        except DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            log.info("retrying transaction after %s (attempt %d)", type(exc.orig).__name__, attempt)
+            time.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+# --- the request's unit of work -------------------------------------------------------------
+
+
+def writes(view: Callable) -> Callable:
+    """Mark a view answering GET as writing, so its unit of work takes the write lock."""
+    view._portal_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def _request_writes() -> bool:
+    if request.method not in READ_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "_portal_writes", False))
+
+
+def current_uow() -> UnitOfWork:
+    """The unit of work of the current request (opened on first use), or of the current command."""
+    uow = g.get("_portal_uow")
+    if uow is None:
+        write = _request_writes() if has_request_context() else True
+        uow = g._portal_uow = UnitOfWork(write)
+    return uow
+
+
+def session() -> Session:
+    """The session of the current request or command."""
+    return current_uow().session
+
+
+def commit() -> None:
+    """Commit the request's work now (used when an error answer must still keep something)."""
+    current_uow().commit()
+
+
+def finish_request(success: bool) -> None:
+    """Commit or roll back the request's unit of work; called once per dispatch."""
+    uow = g.pop("_portal_uow", None)
+    if uow is None:
+        return
+    try:
+        if success:
+            uow.commit()
+        else:
+            uow.rollback()
+    finally:
+        uow.close()
+
+
+def discard_request() -> None:
+    """Roll back and drop the request's unit of work (after an exception or before a retry)."""
+    # A rollback expires the logged-in user loaded in this session: let Flask-Login load it again
+    # (in a fresh unit of work) if an error page still needs it.
+    g.pop("_login_user", None)
+    uow = g.pop("_portal_uow", None)
+    if uow is not None:
+        try:
+            uow.rollback()
+        finally:
+            uow.close()
+
+
+def with_session(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a click command so it runs in a retried unit of work and gets ``session=``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return run_in_transaction(lambda s: fn(*args, session=s, **kwargs))
+
+    return wrapper

@@ -1,0 +1,36 @@
+"""Field rules shared by forms, imports and the API (phone numbers, URLs)."""
+
+from __future__ import annotations
+
+import re
+
+MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9]\d{9})$")
+LANDLINE = re.compile(r"^(?:\+86|0086)?\(?(0(?:[12]\d|[3-9]\d{2}))\)?-?(\d{7,8})(?:(?:-|转|ext\.?)(\d{1,6}))?$", re.I)
+
+
+def normalise_phone(raw: str) -> str | None:
+    """A mainland mobile (13800138000) or landline (0531-88888888, extension allowed), else None.
+
+    Spaces are ignored and a +86/0086 prefix is accepted; returns the number in a standard form.
+    """
+    text = re.sub(r"[\s\u3000]", "", raw or "").replace("（", "(").replace("）", ")")
+    mobile = MOBILE.match(text.replace("-", ""))
+    if mobile:
+        return mobile.group(1)
+    landline = LANDLINE.match(text)
+    if landline:
+        area, number, ext = landline.groups()  # 010 and 02x are the three-digit area codes
+        return f"{area}-{number}" + (f"-{ext}" if ext else "")
+    return None
+
+
+def normalise_url(raw: str) -> str | None:
+    """An http(s) URL; a bare host gets https://; '' stays ''; None when it is not a URL."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    if not re.match(r"^https?://", text, re.I):
+        text = "https://" + text
+    if re.match(r"^https?://[A-Za-z0-9\-.\u4e00-\u9fff]+\.[A-Za-z\u4e00-\u9fff]{2,}(:\d+)?(/\S*)?$", text):
+        return text
+    return None

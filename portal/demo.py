@@ -1,0 +1,179 @@
+"""flask seed-demo: fill every feature with realistic demo content, idempotently.
+
+Demo rows carry ``is_demo`` and are shown with a 演示数据 badge. Running it twice changes nothing.
+Each feature adds its own ``seed_<feature>(session, ctx)`` step to ``STEPS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass, field
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.config import PROJECT_ROOT
+from portal.core import clock
+from portal.core.creditcode import check_character, organisation_check_character
+from portal.core.uow import run_in_transaction
+
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_ACCOUNTS = (
+    ("admin@demo.sdbra.cn", "admin", "系统管理员（演示）"),
+    ("staff@demo.sdbra.cn", "staff", "协会秘书处（演示）"),
+    ("observer@demo.sdbra.cn", "observer", "省工信厅观察员（演示）"),
+    ("reviewer@demo.sdbra.cn", "reviewer", "评审专家（演示）"),
+)
+# A tiny valid PDF, standing in for a scanned business licence.
+DEMO_LICENCE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+@dataclass
+class SeedContext:
+    created: list[str] = field(default_factory=list)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def make_credit_code(prefix: str, division: str, org_body: str) -> str:
+    """A code that passes every GB 32100 check, for demo enterprises only."""
+    org = org_body + organisation_check_character(org_body)
+    first17 = prefix + division + org
+    return first17 + check_character(first17)
+
+
+def _load() -> dict:
+    return json.loads((PROJECT_ROOT / "content" / "demo" / "members.json").read_text(encoding="utf-8"))
+
+
+def seed_accounts(session: Session, ctx: SeedContext) -> None:
+    from portal.auth import services as auth
+    from portal.auth.models import User
+
+    for email, role, name in DEMO_ACCOUNTS:
+        if session.scalar(select(User.id).where(User.email == email)) is None:
+            auth.create_user(
+                session, email=email, password=DEMO_PASSWORD, role=role, name=name, verified=True, is_demo=True
+            )
+            ctx.created.append(f"user {email}")
+        ctx.logins.append((role, email, DEMO_PASSWORD))
+
+
+def seed_members(session: Session, ctx: SeedContext) -> None:
+    from portal.auth import services as auth
+    from portal.auth.models import User
+    from portal.core.files import uploads_dir
+    from portal.members.models import (
+        Enterprise,
+        EnterpriseActivity,
+        FeePayment,
+        Membership,
+        MembershipApplication,
+        TierFee,
+    )
+    from portal.members.services import next_membership_number
+
+    data = _load()
+    for tier, yuan in data["tier_fees_yuan"].items():
+        if session.get(TierFee, tier) is None:
+            session.add(TierFee(tier=tier, annual_fee_fen=int(yuan) * 100))
+    today = clock.today()
+    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
+
+    def enterprise_for(row: dict, status: str, index: int) -> Enterprise | None:
+        code = make_credit_code(row["prefix"], row["division"], row["org"])
+        if session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
+            return None
+        enterprise = Enterprise(
+            name=row["name"], credit_code=code, status=status,
+            city=row["division"] if row["division"].endswith("00") and row["division"] != "370000" else "370100",
+            address=row["address"], contact_name=row["contact"], contact_phone=row["phone"],
+            contact_email=f"contact{index:02d}@demo.sdbra.cn", description=row.get("description", ""),
+            website=("https://" + row["website"]) if row.get("website") else "", is_demo=True,
+            activity_rows=[EnterpriseActivity(activity=a) for a in row["activities"]],
+        )  # fmt: skip
+        if row.get("whitelist"):
+            enterprise.whitelist_batch, enterprise.whitelist_activity = row["whitelist"]
+        session.add(enterprise)
+        session.flush()
+        ctx.created.append(f"enterprise {enterprise.name}")
+        return enterprise
+
+    for index, row in enumerate(data["enterprises"], start=1):
+        enterprise = enterprise_for(row, "member", index)
+        if enterprise is None:
+            continue
+        lapsed = row.get("lapsed", False)
+        year = today.year - 1 if lapsed else today.year
+        membership = Membership(
+            enterprise_id=enterprise.id, number=next_membership_number(session, year), tier=row["tier"],
+            state="lapsed" if lapsed else "active", term_start=dt.date(year, 1, 1), term_end=dt.date(year, 12, 31),
+            approved_at=clock.now() - dt.timedelta(days=400 if lapsed else 30 * index),
+        )  # fmt: skip
+        session.add(membership)
+        session.flush()
+        if not lapsed:
+            fee = session.get(TierFee, row["tier"]).annual_fee_fen
+            session.add(FeePayment(membership_id=membership.id, term_year=year, amount_fen=fee,
+                                   paid_on=dt.date(year, 1, 15), note="演示数据",
+                                   recorded_by_id=staff.id if staff else None))  # fmt: skip
+        user = auth.create_user(
+            session, email=enterprise.contact_email, password=DEMO_PASSWORD, role="member_admin",
+            name=row["contact"], enterprise_id=enterprise.id, verified=True, is_demo=True,
+        )  # fmt: skip
+        session.add(MembershipApplication(
+            enterprise_id=enterprise.id, applicant_id=user.id, requested_tier=row["tier"],
+            licence_file=_demo_licence(uploads_dir()), licence_name="营业执照（演示）.pdf",
+            licence_mime="application/pdf", privacy_accepted_at=membership.approved_at, state="approved",
+            submitted_at=membership.approved_at - dt.timedelta(days=7), decided_at=membership.approved_at,
+            decided_by_id=staff.id if staff else None,
+        ))  # fmt: skip
+    for index, row in enumerate(data["applications"], start=50):
+        enterprise = enterprise_for(row, "applicant", index)
+        if enterprise is None:
+            continue
+        user = auth.create_user(
+            session, email=enterprise.contact_email, password=DEMO_PASSWORD, role="member_admin",
+            name=row["contact"], enterprise_id=enterprise.id, verified=True, is_demo=True,
+        )  # fmt: skip
+        session.add(MembershipApplication(
+            enterprise_id=enterprise.id, applicant_id=user.id, requested_tier=row["tier"],
+            licence_file=_demo_licence(uploads_dir()), licence_name="营业执照（演示）.pdf",
+            licence_mime="application/pdf", privacy_accepted_at=clock.now(), state=row["state"],
+            reason=row.get("reason", ""),
+        ))  # fmt: skip
+    session.flush()
+    ctx.logins.append(("member_admin", "contact01@demo.sdbra.cn", DEMO_PASSWORD))
+    ctx.logins.append(("applicant", "contact50@demo.sdbra.cn", DEMO_PASSWORD))
+
+
+def _demo_licence(folder) -> str:
+    name = f"{secrets.token_hex(16)}.pdf"
+    (folder / name).write_bytes(DEMO_LICENCE_PDF)
+    return name
+
+
+STEPS = [seed_accounts, seed_members]
+
+
+def seed(session: Session) -> SeedContext:
+    """Run every feature's seeding step; each skips what already exists."""
+    ctx = SeedContext()
+    for step in STEPS:
+        step(session, ctx)
+    return ctx
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo content (idempotent: running it twice changes nothing)."""
+    ctx = run_in_transaction(seed)
+    click.echo(f"demo content: {len(ctx.created)} new records" if ctx.created else "demo content: already loaded")
+    click.echo("demo logins (演示账户):")
+    for role, email, password in ctx.logins:
+        click.echo(f"  {role:<13} {email:<28} {password}")

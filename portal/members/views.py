@@ -1,0 +1,84 @@
+"""Public membership pages: the application form, the directory and public profiles."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request, send_file
+
+from portal.core import uow
+from portal.core.files import check_upload, upload_path
+from portal.core.paging import paginate, parse_paging
+from portal.errors import DomainError, apply_to_form
+from portal.members import members_bp as bp
+from portal.members import queries, services
+from portal.members.forms import ApplicationForm
+
+
+def application_data(form: ApplicationForm) -> services.ApplicationData:
+    return services.ApplicationData(
+        name=form.name.data or "",
+        credit_code=form.credit_code.data or "",
+        activities=list(form.activities.data or []),
+        city=form.city.data or "",
+        address=form.address.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "",
+        contact_email=form.contact_email.data or "",
+        requested_tier=form.requested_tier.data or "",
+        password=form.password.data or "",
+        privacy_accepted=bool(form.privacy.data),
+    )
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def apply():
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        data = application_data(form)
+        licence, licence_error = None, None
+        try:
+            licence = check_upload(
+                form.licence.data, field="licence", allowed=("pdf", "jpg", "png"),
+                max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
+            )  # fmt: skip
+        except DomainError as err:
+            licence_error = err.message
+        try:
+            services.submit_application(
+                uow.session(), data, licence, licence_error=licence_error,
+                verify_hours=current_app.config["TOKEN_VERIFY_EMAIL_HOURS"],
+            )  # fmt: skip
+        except DomainError as err:
+            apply_to_form(form, err)
+        else:
+            return render_template("members/applied.html", email=data.contact_email)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("members/apply.html", form=form), status
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("members/privacy.html")
+
+
+@bp.get("/members")
+def directory():
+    filters, errors = queries.parse_directory_filters(request.args)
+    page, per_page = parse_paging(request.args)
+    result = paginate(uow.session(), queries.directory(**filters), page, per_page)
+    return render_template("members/directory.html", page=result, filters=filters, errors=errors)
+
+
+@bp.get("/members/<int:enterprise_id>")
+def profile(enterprise_id: int):
+    enterprise = queries.public_member(uow.session(), enterprise_id)
+    if enterprise is None:
+        abort(404)
+    return render_template("members/profile.html", enterprise=enterprise)
+
+
+@bp.get("/members/<int:enterprise_id>/logo")
+def logo(enterprise_id: int):
+    enterprise = queries.public_member(uow.session(), enterprise_id)
+    if enterprise is None or not enterprise.logo_file:
+        abort(404)
+    return send_file(upload_path(enterprise.logo_file), max_age=3600)

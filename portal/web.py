@@ -1,0 +1,66 @@
+"""What every page shares: security headers, template filters and globals, language switch."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, session, url_for
+from flask_login import current_user
+
+from portal.core import clock, enums, uow
+from portal.core.money import format_fen
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
+)
+
+
+def register_web(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if app.config["PRODUCTION"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    @app.get("/lang/<code>")
+    def set_language(code: str):
+        if code in ("en", "zh_Hans_CN"):
+            session["lang"] = code
+        from portal.auth.services import safe_next
+
+        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+
+    @app.context_processor
+    def globals_():
+        def unread() -> int:
+            if not current_user.is_authenticated:
+                return 0
+            from portal.notify.services import unread_count
+
+            return unread_count(uow.session(), current_user.id)
+
+        return {
+            "enums": enums,
+            "unread_notifications": unread,
+            "site_icp": app.config["SITE_ICP_NUMBER"],
+            "site_psb": app.config["SITE_PSB_NUMBER"],
+            "current_lang": (session.get("lang") or "zh_Hans_CN"),
+        }
+
+    app.jinja_env.filters["datetime"] = clock.format_datetime
+    app.jinja_env.filters["date"] = clock.format_date
+    app.jinja_env.filters["yuan"] = format_fen
+    for enum in (
+        enums.CITIES,
+        enums.ACTIVITIES,
+        enums.TIERS,
+        enums.APPLICATION_STATES,
+        enums.MEMBERSHIP_STATES,
+        enums.WHITELIST_ACTIVITIES,
+        enums.ROLES,
+        enums.REQUEST_STATES,
+    ):
+        app.jinja_env.filters[enum.name] = enum.label
