@@ -56,7 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     migrate.init_app(app, database, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(PROJECT_ROOT / "translations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(PROJECT_ROOT / "translations")
+    )
     _init_login(app)
     if app.config["PRODUCTION"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)

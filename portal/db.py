@@ -6,6 +6,7 @@ Sessions are never committed here: the unit of work in ``portal.core.uow`` is th
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -53,7 +54,7 @@ class Base(DeclarativeBase):
     """Base of every model; constraint names are the same on SQLite and PostgreSQL."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UTCDateTime()}
+    type_annotation_map: ClassVar[dict] = {dt.datetime: UTCDateTime()}
 
 
 WRITE_OPTION = "portal_write"
@@ -106,9 +107,7 @@ class Database:
         self._write = sessionmaker(expire_on_commit=False)
 
     def init_app(self, app) -> None:
-        self.engine = make_engine(
-            app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
-        )
+        self.engine = make_engine(app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
         self._read.configure(bind=self.engine)
         self._write.configure(bind=self.engine.execution_options(**{WRITE_OPTION: True}))
         app.extensions["portal_db"] = self

@@ -20,7 +20,7 @@ from portal.core import clock
 from portal.core.creditcode import check_character, organisation_check_character
 from portal.core.uow import run_in_transaction
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo logins
 DEMO_ACCOUNTS = (
     ("admin@demo.sdbra.cn", "admin", "系统管理员（演示）"),
     ("staff@demo.sdbra.cn", "staff", "协会秘书处（演示）"),
@@ -90,13 +90,19 @@ def seed_members(session: Session, ctx: SeedContext) -> None:
         if session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
             return None
         enterprise = Enterprise(
-            name=row["name"], credit_code=code, status=status,
+            name=row["name"],
+            credit_code=code,
+            status=status,
             city=row["division"] if row["division"].endswith("00") and row["division"] != "370000" else "370100",
-            address=row["address"], contact_name=row["contact"], contact_phone=row["phone"],
-            contact_email=f"contact{index:02d}@demo.sdbra.cn", description=row.get("description", ""),
-            website=("https://" + row["website"]) if row.get("website") else "", is_demo=True,
+            address=row["address"],
+            contact_name=row["contact"],
+            contact_phone=row["phone"],
+            contact_email=f"contact{index:02d}@demo.sdbra.cn",
+            description=row.get("description", ""),
+            website=("https://" + row["website"]) if row.get("website") else "",
+            is_demo=True,
             activity_rows=[EnterpriseActivity(activity=a) for a in row["activities"]],
-        )  # fmt: skip
+        )
         if row.get("whitelist"):
             enterprise.whitelist_batch, enterprise.whitelist_activity = row["whitelist"]
         session.add(enterprise)
@@ -111,42 +117,80 @@ def seed_members(session: Session, ctx: SeedContext) -> None:
         lapsed = row.get("lapsed", False)
         year = today.year - 1 if lapsed else today.year
         membership = Membership(
-            enterprise_id=enterprise.id, number=next_membership_number(session, year), tier=row["tier"],
-            state="lapsed" if lapsed else "active", term_start=dt.date(year, 1, 1), term_end=dt.date(year, 12, 31),
+            enterprise_id=enterprise.id,
+            number=next_membership_number(session, year),
+            tier=row["tier"],
+            state="lapsed" if lapsed else "active",
+            term_start=dt.date(year, 1, 1),
+            term_end=dt.date(year, 12, 31),
             approved_at=clock.now() - dt.timedelta(days=400 if lapsed else 30 * index),
-        )  # fmt: skip
+        )
         session.add(membership)
         session.flush()
         if not lapsed:
             fee = session.get(TierFee, row["tier"]).annual_fee_fen
-            session.add(FeePayment(membership_id=membership.id, term_year=year, amount_fen=fee,
-                                   paid_on=dt.date(year, 1, 15), note="演示数据",
-                                   recorded_by_id=staff.id if staff else None))  # fmt: skip
+            session.add(
+                FeePayment(
+                    membership_id=membership.id,
+                    term_year=year,
+                    amount_fen=fee,
+                    paid_on=dt.date(year, 1, 15),
+                    note="演示数据",
+                    recorded_by_id=staff.id if staff else None,
+                )
+            )
         user = auth.create_user(
-            session, email=enterprise.contact_email, password=DEMO_PASSWORD, role="member_admin",
-            name=row["contact"], enterprise_id=enterprise.id, verified=True, is_demo=True,
-        )  # fmt: skip
-        session.add(MembershipApplication(
-            enterprise_id=enterprise.id, applicant_id=user.id, requested_tier=row["tier"],
-            licence_file=_demo_licence(uploads_dir()), licence_name="营业执照（演示）.pdf",
-            licence_mime="application/pdf", privacy_accepted_at=membership.approved_at, state="approved",
-            submitted_at=membership.approved_at - dt.timedelta(days=7), decided_at=membership.approved_at,
-            decided_by_id=staff.id if staff else None,
-        ))  # fmt: skip
+            session,
+            email=enterprise.contact_email,
+            password=DEMO_PASSWORD,
+            role="member_admin",
+            name=row["contact"],
+            enterprise_id=enterprise.id,
+            verified=True,
+            is_demo=True,
+        )
+        session.add(
+            MembershipApplication(
+                enterprise_id=enterprise.id,
+                applicant_id=user.id,
+                requested_tier=row["tier"],
+                licence_file=_demo_licence(uploads_dir()),
+                licence_name="营业执照（演示）.pdf",
+                licence_mime="application/pdf",
+                privacy_accepted_at=membership.approved_at,
+                state="approved",
+                submitted_at=membership.approved_at - dt.timedelta(days=7),
+                decided_at=membership.approved_at,
+                decided_by_id=staff.id if staff else None,
+            )
+        )
     for index, row in enumerate(data["applications"], start=50):
         enterprise = enterprise_for(row, "applicant", index)
         if enterprise is None:
             continue
         user = auth.create_user(
-            session, email=enterprise.contact_email, password=DEMO_PASSWORD, role="member_admin",
-            name=row["contact"], enterprise_id=enterprise.id, verified=True, is_demo=True,
-        )  # fmt: skip
-        session.add(MembershipApplication(
-            enterprise_id=enterprise.id, applicant_id=user.id, requested_tier=row["tier"],
-            licence_file=_demo_licence(uploads_dir()), licence_name="营业执照（演示）.pdf",
-            licence_mime="application/pdf", privacy_accepted_at=clock.now(), state=row["state"],
-            reason=row.get("reason", ""),
-        ))  # fmt: skip
+            session,
+            email=enterprise.contact_email,
+            password=DEMO_PASSWORD,
+            role="member_admin",
+            name=row["contact"],
+            enterprise_id=enterprise.id,
+            verified=True,
+            is_demo=True,
+        )
+        session.add(
+            MembershipApplication(
+                enterprise_id=enterprise.id,
+                applicant_id=user.id,
+                requested_tier=row["tier"],
+                licence_file=_demo_licence(uploads_dir()),
+                licence_name="营业执照（演示）.pdf",
+                licence_mime="application/pdf",
+                privacy_accepted_at=clock.now(),
+                state=row["state"],
+                reason=row.get("reason", ""),
+            )
+        )
     session.flush()
     ctx.logins.append(("member_admin", "contact01@demo.sdbra.cn", DEMO_PASSWORD))
     ctx.logins.append(("applicant", "contact50@demo.sdbra.cn", DEMO_PASSWORD))

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
 from portal.core import uow
-from portal.core.enums import ACTIVITIES, CITIES, TIERS
+from portal.core.enums import CITIES, TIERS
 from portal.core.paging import paginate, parse_paging
 from portal.errors import DomainError
 
 bp = Blueprint("api", __name__)
 health_bp = Blueprint("health", __name__)
+
 
 def member_item(enterprise) -> dict:
     membership = enterprise.membership
@@ -33,6 +34,7 @@ def member_item(enterprise) -> dict:
         "profile_url": f"/members/{enterprise.id}",
     }
 
+
 @bp.get("/members")
 def members():
     from portal.members import queries
@@ -46,11 +48,13 @@ def members():
         items=[member_item(e) for e in result.items], total=result.total, page=result.page, per_page=result.per_page
     )
 
+
 @bp.get("/openapi.json")
 def openapi():
     from portal.api.openapi import document
 
     return jsonify(document(current_app))
+
 
 @health_bp.get("/healthz")
 def healthz():
@@ -65,4 +69,3 @@ def healthz():
         database = {"ok": False, "error": type(exc).__name__}
     status = 200 if database["ok"] else 503
     return jsonify(status="ok" if database["ok"] else "degraded", database=database), status
-

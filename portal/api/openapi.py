@@ -72,7 +72,10 @@ def page_of(ref: str) -> dict:
 
 
 def _error_response(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def document(app) -> dict:
@@ -92,13 +95,17 @@ def document(app) -> dict:
                     "summary": "Approved member enterprises (the public directory)",
                     "operationId": "listMembers",
                     "parameters": [
-                        {"name": "q", "in": "query", "description": "Part of the name, or a full credit code.",
-                         "schema": {"type": "string", "maxLength": 100}},
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "description": "Part of the name, or a full credit code.",
+                            "schema": {"type": "string", "maxLength": 100},
+                        },
                         _enum_param("activity", ACTIVITIES, "Business activity."),
                         _enum_param("tier", TIERS, "Membership tier."),
                         _enum_param("city", CITIES, "City (GB/T 2260 division code)."),
                         *PAGING,
-                    ],  # fmt: skip
+                    ],
                     "responses": {
                         "200": {
                             "description": "A page of members.",
@@ -112,9 +119,13 @@ def document(app) -> dict:
                 "get": {
                     "summary": "This document",
                     "operationId": "openapi",
-                    "responses": {"200": {"description": "The OpenAPI document.",
-                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
-                }  # fmt: skip
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
             },
         },
         "components": {"schemas": {"Member": MEMBER, "Error": ERROR}},

@@ -21,9 +21,7 @@ def create_command(email: str, role: str, name: str) -> None:
     """Create an association account; the password comes from PORTAL_PASSWORD or a prompt."""
     from portal.auth import services
 
-    password = os.environ.get("PORTAL_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
-    )
+    password = os.environ.get("PORTAL_PASSWORD") or click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = run_in_transaction(
             lambda s: services.create_user(s, email=email, password=password, role=role, name=name, verified=True)

@@ -182,9 +182,7 @@ def issue_token(session: Session, user: User, purpose: str, lifetime: dt.timedel
     """A new single-use token; earlier unused tokens of the same purpose stop working."""
     now = clock.now()
     for old in session.scalars(
-        select(AuthToken).where(
-            AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None)
-        )
+        select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None))
     ):
         old.used_at = now
     token = secrets.token_urlsafe(32)
@@ -263,8 +261,9 @@ def create_internal_user(session: Session, actor: User, email: str, name: str, r
     user = create_user(session, email=email, password=secrets.token_urlsafe(24), role=role, name=(name or "").strip())
     audit.record(session, actor, "user.create", "user", user.id, None, {"email": user.email, "role": role})
     token = issue_token(session, user, "reset_password", dt.timedelta(days=3))
-    queue_mail(session, user.email, _("您的协会门户账户"), "account_created", token=token,
-               role=ROLE_LABELS.label(role, "zh"))  # fmt: skip
+    queue_mail(
+        session, user.email, _("您的协会门户账户"), "account_created", token=token, role=ROLE_LABELS.label(role, "zh")
+    )
     return user
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -56,9 +56,11 @@ def resubmit():
             licence = None
             if form.licence.data and getattr(form.licence.data, "filename", ""):
                 licence = store_upload(
-                    form.licence.data, field="licence", allowed=("pdf", "jpg", "png"),
+                    form.licence.data,
+                    field="licence",
+                    allowed=("pdf", "jpg", "png"),
                     max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
-                )  # fmt: skip
+                )
             services.resubmit_application(uow.session(), _me(), form.note.data, licence)
         except DomainError as err:
             flash(err.message, "error")
@@ -186,12 +188,12 @@ def whitelist():
     if form.validate_on_submit():
         try:
             evidence = check_upload(
-                form.evidence.data, field="evidence", allowed=("pdf", "jpg", "png"),
+                form.evidence.data,
+                field="evidence",
+                allowed=("pdf", "jpg", "png"),
                 max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
-            )  # fmt: skip
-            services.request_whitelist(
-                db, _me(), form.batch.data, form.activity.data, evidence.save(), form.note.data
             )
+            services.request_whitelist(db, _me(), form.batch.data, form.activity.data, evidence.save(), form.note.data)
         except DomainError as err:
             apply_to_form(form, err)
         else:

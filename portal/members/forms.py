@@ -32,22 +32,25 @@ class MultiCheckboxField(SelectMultipleField):
 class ApplicationForm(FlaskForm):
     name = StringField(_l("企业（单位）全称"), validators=[DataRequired(REQUIRED), Length(max=200)])
     credit_code = StringField(
-        _l("统一社会信用代码"), validators=[DataRequired(REQUIRED), Length(max=40)],
+        _l("统一社会信用代码"),
+        validators=[DataRequired(REQUIRED), Length(max=40)],
         description=_l("18位，见营业执照或登记证书"),
-    )  # fmt: skip
+    )
     # Choices are checked by the service, which accepts codes and labels and names the error.
     activities = MultiCheckboxField(_l("业务类型（可多选）"), choices=[], validate_choice=False)
     city = SelectField(_l("所在城市"), choices=[], validate_choice=False)
     address = StringField(_l("详细地址"), validators=[DataRequired(REQUIRED), Length(max=300)])
     contact_name = StringField(_l("联系人"), validators=[DataRequired(REQUIRED), Length(max=100)])
     contact_phone = StringField(
-        _l("联系电话"), validators=[DataRequired(REQUIRED), Length(max=30)],
+        _l("联系电话"),
+        validators=[DataRequired(REQUIRED), Length(max=30)],
         description=_l("手机号或固定电话，如 0531-88888888"),
-    )  # fmt: skip
+    )
     contact_email = EmailField(
-        _l("电子邮箱（登录账号）"), validators=[DataRequired(REQUIRED), Length(max=254)],
+        _l("电子邮箱（登录账号）"),
+        validators=[DataRequired(REQUIRED), Length(max=254)],
         description=_l("我们会向此邮箱发送验证链接"),
-    )  # fmt: skip
+    )
     licence = FileField(_l("营业执照或登记证书"), description=_l("PDF、JPG 或 PNG，不超过 10 MB"))
     requested_tier = SelectField(_l("申请会员级别"), choices=[], validate_choice=False)
     password = PasswordField(_l("设置登录密码（至少10个字符）"), validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -87,16 +90,18 @@ class LogoForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(_l("同事的电子邮箱"), validators=[DataRequired(REQUIRED), Length(max=254)])
     role = SelectField(
-        _l("角色"), choices=[("member_editor", _l("企业编辑")), ("member_admin", _l("企业管理员"))],
+        _l("角色"),
+        choices=[("member_editor", _l("企业编辑")), ("member_admin", _l("企业管理员"))],
         validate_choice=False,
-    )  # fmt: skip
+    )
 
 
 class ColleagueForm(FlaskForm):
     role = SelectField(
-        _l("角色"), choices=[("member_editor", _l("企业编辑")), ("member_admin", _l("企业管理员"))],
+        _l("角色"),
+        choices=[("member_editor", _l("企业编辑")), ("member_admin", _l("企业管理员"))],
         validate_choice=False,
-    )  # fmt: skip
+    )
     active = SelectField(_l("状态"), choices=[("1", _l("启用")), ("0", _l("停用"))], validate_choice=False)
 
 

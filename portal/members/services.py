@@ -271,9 +271,14 @@ def approve_application(session: Session, actor: User, application_id: int, tier
     application.enterprise.status = "member"
     session.flush()
     audit.record(
-        session, actor, "application.approve", "application", application.id, {"state": "submitted"},
+        session,
+        actor,
+        "application.approve",
+        "application",
+        application.id,
+        {"state": "submitted"},
         {"state": "approved", "number": membership.number, "tier": tier_code},
-    )  # fmt: skip
+    )
     name = application.enterprise.name
     title = _("入会申请已通过，会员编号 %(number)s", number=membership.number)
     notify(session, [application.applicant_id], title, link="/account")
@@ -296,8 +301,15 @@ def reject_application(session: Session, actor: User, application_id: int, reaso
     application.decided_by_id = actor.id
     application.enterprise.status = "rejected"
     session.flush()
-    audit.record(session, actor, "application.reject", "application", application.id, before,
-                 {"state": "rejected", "reason": reason})  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "application.reject",
+        "application",
+        application.id,
+        before,
+        {"state": "rejected", "reason": reason},
+    )
     _tell_applicant(session, application, _("入会申请未通过"), "application_rejected", reason)
 
 
@@ -313,8 +325,15 @@ def request_information(session: Session, actor: User, application_id: int, mess
     application.state = "info_requested"
     application.reason = message
     session.flush()
-    audit.record(session, actor, "application.request_info", "application", application.id, before,
-                 {"state": "info_requested", "reason": message})  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "application.request_info",
+        "application",
+        application.id,
+        before,
+        {"state": "info_requested", "reason": message},
+    )
     _tell_applicant(session, application, _("入会申请需要补充材料"), "application_info_requested", message)
 
 
@@ -340,8 +359,12 @@ def resubmit_application(session: Session, user: User, note: str, licence: Store
     application.state = "submitted"
     application.reason = _("申请人补充说明：%(note)s", note=(note or "").strip()) if note else ""
     session.flush()
-    notify(session, _staff_ids(session), _("申请已补充材料：%(name)s", name=application.enterprise.name),
-           link=f"/staff/applications/{application.id}")  # fmt: skip
+    notify(
+        session,
+        _staff_ids(session),
+        _("申请已补充材料：%(name)s", name=application.enterprise.name),
+        link=f"/staff/applications/{application.id}",
+    )
 
 
 def current_application(session: Session, user: User) -> MembershipApplication | None:
@@ -366,10 +389,15 @@ def assign_reviewer(session: Session, actor: User, application_id: int, reviewer
     session.add(ReviewAssignment(application_id=application_id, reviewer_id=reviewer_id))
     session.flush()
     session.refresh(application)
-    audit.record(session, actor, "application.assign", "application", application_id, None,
-                 {"reviewer": reviewer.email})  # fmt: skip
-    notify(session, [reviewer_id], _("请评审入会申请：%(name)s", name=application.enterprise.name),
-           link=f"/staff/applications/{application_id}")  # fmt: skip
+    audit.record(
+        session, actor, "application.assign", "application", application_id, None, {"reviewer": reviewer.email}
+    )
+    notify(
+        session,
+        [reviewer_id],
+        _("请评审入会申请：%(name)s", name=application.enterprise.name),
+        link=f"/staff/applications/{application_id}",
+    )
 
 
 def record_opinion(session: Session, reviewer: User, application_id: int, opinion: str, comment: str) -> None:
@@ -434,21 +462,36 @@ def record_payment(
     if session.scalar(
         select(FeePayment.id).where(FeePayment.membership_id == membership_id, FeePayment.term_year == term_year)
     ):
-        raise Conflict(_("%(year)d年度的会费已登记，不能重复登记。", year=term_year),
-                       {"term_year": _("该年度已登记。")})  # fmt: skip
+        raise Conflict(
+            _("%(year)d年度的会费已登记，不能重复登记。", year=term_year), {"term_year": _("该年度已登记。")}
+        )
     payment = FeePayment(
-        membership_id=membership_id, term_year=term_year, amount_fen=amount_fen, paid_on=paid_on,
-        note=(note or "").strip()[:300], recorded_by_id=actor.id,
-    )  # fmt: skip
+        membership_id=membership_id,
+        term_year=term_year,
+        amount_fen=amount_fen,
+        paid_on=paid_on,
+        note=(note or "").strip()[:300],
+        recorded_by_id=actor.id,
+    )
     session.add(payment)
     before = audit.snapshot(membership, ("state", "term_start", "term_end"))
     session.flush()
     session.refresh(membership)
     _apply_payment(membership, clock.today())
     session.flush()
-    audit.record(session, actor, "membership.payment", "membership", membership.id, before,
-                 {**audit.snapshot(membership, ("state", "term_start", "term_end")),
-                  "term_year": term_year, "amount_fen": amount_fen})  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "membership.payment",
+        "membership",
+        membership.id,
+        before,
+        {
+            **audit.snapshot(membership, ("state", "term_start", "term_end")),
+            "term_year": term_year,
+            "amount_fen": amount_fen,
+        },
+    )
     return payment
 
 
@@ -475,10 +518,22 @@ def suspend(session: Session, actor: User, membership_id: int, reason: str) -> N
     membership.state = "suspended"
     membership.suspended_reason = reason.strip()
     session.flush()
-    audit.record(session, actor, "membership.suspend", "membership", membership.id, before,
-                 {"state": "suspended", "reason": reason.strip()})  # fmt: skip
-    notify(session, _enterprise_user_ids(session, membership.enterprise_id, admins_only=True),
-           _("会员资格已暂停"), reason.strip(), link="/account")  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "membership.suspend",
+        "membership",
+        membership.id,
+        before,
+        {"state": "suspended", "reason": reason.strip()},
+    )
+    notify(
+        session,
+        _enterprise_user_ids(session, membership.enterprise_id, admins_only=True),
+        _("会员资格已暂停"),
+        reason.strip(),
+        link="/account",
+    )
 
 
 def reinstate(session: Session, actor: User, membership_id: int) -> None:
@@ -489,10 +544,21 @@ def reinstate(session: Session, actor: User, membership_id: int) -> None:
     membership.suspended_reason = ""
     membership.state = _state_for_date(membership, clock.today(), grace_days=None)
     session.flush()
-    audit.record(session, actor, "membership.reinstate", "membership", membership.id, {"state": "suspended"},
-                 {"state": membership.state})  # fmt: skip
-    notify(session, _enterprise_user_ids(session, membership.enterprise_id, admins_only=True),
-           _("会员资格已恢复"), link="/account")  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "membership.reinstate",
+        "membership",
+        membership.id,
+        {"state": "suspended"},
+        {"state": membership.state},
+    )
+    notify(
+        session,
+        _enterprise_user_ids(session, membership.enterprise_id, admins_only=True),
+        _("会员资格已恢复"),
+        link="/account",
+    )
 
 
 def _state_for_date(membership: Membership, today: dt.date, grace_days: int | None) -> str:
@@ -521,8 +587,13 @@ def run_membership_cycle(session: Session, today: dt.date, *, grace_days: int, r
         if membership.state == "active" and not next_paid:
             for days in sorted(reminder_days):
                 if 0 <= days_left <= days and _send_once(session, membership, f"days_{days}"):
-                    _tell_members(session, membership, _("会员资格将于%(date)s到期，请及时续费", date=membership.term_end.isoformat()),
-                                  "renewal_reminder", days_left=days_left)  # fmt: skip
+                    _tell_members(
+                        session,
+                        membership,
+                        _("会员资格将于%(date)s到期，请及时续费", date=membership.term_end.isoformat()),
+                        "renewal_reminder",
+                        days_left=days_left,
+                    )
                     counts["reminded"] += 1
                     break
         state = _state_for_date(membership, today, grace_days)
@@ -531,7 +602,9 @@ def run_membership_cycle(session: Session, today: dt.date, *, grace_days: int, r
         membership.state = state
         if state == "grace" and _send_once(session, membership, "grace"):
             counts["grace"] += 1
-            _tell_members(session, membership, _("会员资格已到期，进入宽限期"), "membership_grace", grace_days=grace_days)
+            _tell_members(
+                session, membership, _("会员资格已到期，进入宽限期"), "membership_grace", grace_days=grace_days
+            )
         elif state == "lapsed":
             counts["lapsed"] += 1
             if _send_once(session, membership, "lapsed"):
@@ -645,8 +718,15 @@ def set_whitelist(session: Session, actor: User, enterprise_id: int, batch: int 
     enterprise.whitelist_batch = batch
     enterprise.whitelist_activity = code if batch is not None else None
     session.flush()
-    audit.record(session, actor, "enterprise.whitelist", "enterprise", enterprise.id, before,
-                 audit.snapshot(enterprise, ("whitelist_batch", "whitelist_activity")))  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "enterprise.whitelist",
+        "enterprise",
+        enterprise.id,
+        before,
+        audit.snapshot(enterprise, ("whitelist_batch", "whitelist_activity")),
+    )
 
 
 def request_whitelist(
@@ -668,10 +748,15 @@ def request_whitelist(
     ):
         raise Conflict(_("已有一份待处理的申请。"))
     request_row = WhitelistRequest(
-        enterprise_id=actor.enterprise_id, batch=batch, activity=code, evidence_file=evidence.name,
-        evidence_name=evidence.original_name, evidence_mime=evidence.mime, note=(note or "").strip(),
+        enterprise_id=actor.enterprise_id,
+        batch=batch,
+        activity=code,
+        evidence_file=evidence.name,
+        evidence_name=evidence.original_name,
+        evidence_mime=evidence.mime,
+        note=(note or "").strip(),
         requested_by_id=actor.id,
-    )  # fmt: skip
+    )
     session.add(request_row)
     session.flush()
     notify(session, _staff_ids(session), _("白名单信息核实申请"), link="/staff/whitelist")
@@ -694,10 +779,22 @@ def decide_whitelist(session: Session, actor: User, request_id: int, approve: bo
     session.flush()
     if approve:
         set_whitelist(session, actor, row.enterprise_id, row.batch, row.activity)
-    audit.record(session, actor, "whitelist_request.decide", "whitelist_request", row.id, {"state": "pending"},
-                 {"state": row.state, "reason": row.reason})  # fmt: skip
-    notify(session, [row.requested_by_id], _("白名单信息核实：%(state)s", state=_("已批准") if approve else _("已驳回")),
-           row.reason, link="/account")  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "whitelist_request.decide",
+        "whitelist_request",
+        row.id,
+        {"state": "pending"},
+        {"state": row.state, "reason": row.reason},
+    )
+    notify(
+        session,
+        [row.requested_by_id],
+        _("白名单信息核实：%(state)s", state=_("已批准") if approve else _("已驳回")),
+        row.reason,
+        link="/account",
+    )
 
 
 def _hash(token: str) -> str:
@@ -715,14 +812,25 @@ def invite_colleague(session: Session, actor: User, email: str, role: str, *, da
     token = secrets.token_urlsafe(32)
     session.add(
         Invitation(
-            enterprise_id=actor.enterprise_id, email=address, role=role, token_hash=_hash(token),
-            invited_by_id=actor.id, expires_at=clock.now() + dt.timedelta(days=days),
+            enterprise_id=actor.enterprise_id,
+            email=address,
+            role=role,
+            token_hash=_hash(token),
+            invited_by_id=actor.id,
+            expires_at=clock.now() + dt.timedelta(days=days),
         )
-    )  # fmt: skip
+    )
     session.flush()
     enterprise = get_enterprise(session, actor.enterprise_id)
-    queue_mail(session, address, _("邀请您加入%(name)s的协会账户", name=enterprise.name), "invitation",
-               token=token, name=enterprise.name, inviter=actor.name or actor.email)  # fmt: skip
+    queue_mail(
+        session,
+        address,
+        _("邀请您加入%(name)s的协会账户", name=enterprise.name),
+        "invitation",
+        token=token,
+        name=enterprise.name,
+        inviter=actor.name or actor.email,
+    )
     return token
 
 
@@ -741,9 +849,14 @@ def accept_invitation(session: Session, token: str, name: str, password: str) ->
     if not (name or "").strip():
         raise DomainError(_("请填写姓名。"), {"name": _("请填写姓名。")})
     user = auth.create_user(
-        session, email=invitation.email, password=password, role=invitation.role, name=name.strip(),
-        enterprise_id=invitation.enterprise_id, verified=True,
-    )  # fmt: skip
+        session,
+        email=invitation.email,
+        password=password,
+        role=invitation.role,
+        name=name.strip(),
+        enterprise_id=invitation.enterprise_id,
+        verified=True,
+    )
     invitation.accepted_at = clock.now()
     session.flush()
     return user
@@ -757,11 +870,15 @@ def pending_invitations(session: Session, enterprise_id: int) -> list[Invitation
     return list(
         session.scalars(
             select(Invitation)
-            .where(Invitation.enterprise_id == enterprise_id, Invitation.accepted_at.is_(None),
-                   Invitation.revoked_at.is_(None), Invitation.expires_at > clock.now())
+            .where(
+                Invitation.enterprise_id == enterprise_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > clock.now(),
+            )
             .order_by(Invitation.id)
         )
-    )  # fmt: skip
+    )
 
 
 def manage_colleague(session: Session, actor: User, user_id: int, *, role: str | None, active: bool | None) -> None:

@@ -180,7 +180,9 @@ def membership(membership_id: int):
     db = uow.session()
     item = services.get_membership(db, membership_id)
     payment_form = PaymentForm(term_year=item.term_end.year, paid_on=clock.today())
-    whitelist_form = WhitelistSetForm(batch=item.enterprise.whitelist_batch, activity=item.enterprise.whitelist_activity)
+    whitelist_form = WhitelistSetForm(
+        batch=item.enterprise.whitelist_batch, activity=item.enterprise.whitelist_activity
+    )
     return render_template(
         "staff/membership.html",
         membership=item,
@@ -197,8 +199,11 @@ def membership(membership_id: int):
 def payment(membership_id: int):
     form = PaymentForm()
     if not form.validate_on_submit():
-        return _fail(DomainError(_("请完整填写缴费信息。"), {k: v[0] for k, v in form.errors.items()}),
-                     "staff.membership", membership_id=membership_id)  # fmt: skip
+        return _fail(
+            DomainError(_("请完整填写缴费信息。"), {k: v[0] for k, v in form.errors.items()}),
+            "staff.membership",
+            membership_id=membership_id,
+        )
     try:
         try:
             amount = parse_yuan(form.amount.data)
@@ -265,7 +270,9 @@ def fees():
                 try:
                     fee = parse_yuan(form.fee.data)
                 except ValueError:
-                    raise DomainError(_("金额格式不正确。"), {"fee": _("金额格式不正确，例如 20000 或 20000.00。")}) from None
+                    raise DomainError(
+                        _("金额格式不正确。"), {"fee": _("金额格式不正确，例如 20000 或 20000.00。")}
+                    ) from None
                 services.set_tier_fee(uow.session(), _me(), form.tier.data, fee)
             except DomainError as err:
                 apply_to_form(form, err)
@@ -303,8 +310,9 @@ def whitelist_evidence(request_id: int):
     row = uow.session().get(WhitelistRequest, request_id)
     if row is None:
         abort(404)
-    return send_file(upload_path(row.evidence_file), mimetype=row.evidence_mime, as_attachment=True,
-                     download_name=row.evidence_name)  # fmt: skip
+    return send_file(
+        upload_path(row.evidence_file), mimetype=row.evidence_mime, as_attachment=True, download_name=row.evidence_name
+    )
 
 
 @bp.get("/staff/audit")
@@ -331,4 +339,3 @@ def internal_users():
             return _back("staff.internal_users")
     users = db.scalars(select(User).where(User.enterprise_id.is_(None)).order_by(User.id)).all()
     return render_template("staff/users.html", form=form, users=users), 422 if form.errors or form.form_errors else 200
-

@@ -37,16 +37,21 @@ def apply():
         licence, licence_error = None, None
         try:
             licence = check_upload(
-                form.licence.data, field="licence", allowed=("pdf", "jpg", "png"),
+                form.licence.data,
+                field="licence",
+                allowed=("pdf", "jpg", "png"),
                 max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
-            )  # fmt: skip
+            )
         except DomainError as err:
             licence_error = err.message
         try:
             services.submit_application(
-                uow.session(), data, licence, licence_error=licence_error,
+                uow.session(),
+                data,
+                licence,
+                licence_error=licence_error,
                 verify_hours=current_app.config["TOKEN_VERIFY_EMAIL_HOURS"],
-            )  # fmt: skip
+            )
         except DomainError as err:
             apply_to_form(form, err)
         else:

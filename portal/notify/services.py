@@ -36,9 +36,9 @@ def notify(session: Session, user_ids, title: str, body: str = "", link: str | N
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(
-        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        session.scalar(select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    )
 
 
 def notifications_query(user_id: int):

@@ -1,0 +1,195 @@
+"""Fixtures: app (per test, on a fresh database), client, session, clock, login helper.
+
+Every test runs on SQLite. Tests marked ``db`` run a second time on PostgreSQL when
+PORTAL_TEST_DATABASE_URL is set (each xdist worker gets its own database, created on demand);
+if that server cannot be reached the run fails, it never skips.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal.core import clock
+
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+PG_ENV = "PORTAL_TEST_DATABASE_URL"
+BASE_CONFIG = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "SECRET_KEY": "test-secret",
+    "MAIL_BACKEND": "log",
+    "PORTAL_BASE_URL": "http://portal.test",
+}
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if metafunc.definition.get_closest_marker("db") and os.environ.get(PG_ENV):
+            backends.append("postgresql")
+        metafunc.parametrize("backend", backends)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _migrate(url: str, data_dir: Path) -> None:
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    app = create_app({**BASE_CONFIG, "DATABASE_URL": url, "PORTAL_DATA_DIR": str(data_dir)})
+    with app.app_context():
+        upgrade()
+    app.extensions["portal_db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite database migrated once per worker; each test copies it."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.db"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory) -> str:
+    """This worker's PostgreSQL database, migrated once; refuses to skip when unreachable."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        raise RuntimeError(f"{PG_ENV} is not set")
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{url.database}_{_worker()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # an unreachable server fails the test here
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    worker_url = url.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(worker_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(worker_url, tmp_path_factory.mktemp("pg-data"))
+    return worker_url
+
+
+def _truncate_pg(url: str) -> None:
+    import portal.models  # noqa: F401
+    from portal.db import Base
+
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(request, backend, tmp_path) -> str:
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        _truncate_pg(url)
+        return url
+    template = request.getfixturevalue("sqlite_template")
+    path = tmp_path / "portal.db"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    return {**BASE_CONFIG, "DATABASE_URL": database_url, "PORTAL_DATA_DIR": str(data)}
+
+
+@pytest.fixture
+def app(app_config):
+    from portal import create_app
+
+    application = create_app(app_config)
+    with application.app_context():
+        yield application
+    application.extensions["portal_db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """A writing session for service tests; the test commits what it wants kept."""
+    from portal.db import get_db
+
+    s = get_db().session(write=True)
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def _release_clock():
+    yield
+    clock.set_now(None)
+
+
+@pytest.fixture
+def at():
+    """Move the portal's clock: at("2026-12-01 09:00") (Shandong local time)."""
+
+    def move(value: str | dt.datetime) -> dt.datetime:
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=clock.LOCAL_TZ)
+        clock.set_now(value)
+        return value
+
+    return move
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in; returns the response."""
+
+    def do(email: str, password: str = "correct-horse-battery"):
+        return client.post("/login", data={"email": email, "password": password})
+
+    return do
+
+
+@pytest.fixture
+def outbox(app):
+    """The e-mails queued so far (newest last)."""
+    from sqlalchemy import select
+
+    from portal.db import get_db
+    from portal.notify.models import OutboxMail
+
+    def read() -> list[OutboxMail]:
+        with get_db().session(write=False) as s:
+            return list(s.scalars(select(OutboxMail).order_by(OutboxMail.id)))
+
+    return read
