@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -28,12 +28,24 @@ class PortalFlask(Flask):
                 uow.discard_request()
                 if attempt < attempts and uow.is_retryable(exc):
                     self.logger.info("retrying %s after a serialization failure or deadlock", request.path)
+                    uow.backoff(attempt)
+                    _rewind_uploads()
                     continue
                 raise
         raise AssertionError("unreachable")
 
 
+def _rewind_uploads() -> None:
+    """Let a view that is run again read its uploaded files from the start."""
+    if request.mimetype == "multipart/form-data":
+        for storage in request.files.values():
+            storage.stream.seek(0)
+
+
 def select_locale() -> str:
+    """The request's language; commands, jobs and services outside a request speak Chinese."""
+    if not has_request_context():
+        return "zh_Hans_CN"
     lang = request.args.get("lang") or session.get("lang")
     if lang in ("en", "zh_Hans_CN"):
         return lang
@@ -54,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     database = Database()
     database.init_app(app)
+    uow.configure_isolation(database.engine)
     migrate.init_app(app, database, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
@@ -102,12 +115,12 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import auth, main, notify
+    from portal import auth, main, notify, outlets
     from portal.api import bp as api_bp
     from portal.api import health_bp
     from portal.members import account_bp, members_bp, staff_bp
 
-    for blueprint in (main.bp, auth.bp, notify.bp, members_bp, account_bp, staff_bp, health_bp):
+    for blueprint in (main.bp, auth.bp, notify.bp, members_bp, account_bp, staff_bp, outlets.bp, health_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
@@ -117,7 +130,11 @@ def _register_cli(app: Flask) -> None:
     from portal.auth.cli import users_cli
     from portal.demo import seed_demo_command
     from portal.jobs.cli import jobs_cli
+    from portal.outlets.cli import outlets_cli
+    from portal.search.cli import search_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(outlets_cli)
+    app.cli.add_command(search_cli)

@@ -5,3 +5,5 @@ from portal.core import audit  # noqa: F401
 from portal.jobs import JobState  # noqa: F401
 from portal.members import models as members_models  # noqa: F401
 from portal.notify import models as notify_models  # noqa: F401
+from portal.outlets import models as outlets_models  # noqa: F401
+from portal.search import SearchOutboxEntry  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.core import clock, enums, uow
@@ -36,7 +36,7 @@ def register_web(app: Flask) -> None:
     @app.context_processor
     def globals_():
         def unread() -> int:
-            if not current_user.is_authenticated:
+            if not has_request_context() or not current_user.is_authenticated:
                 return 0
             from portal.notify.services import unread_count
 
@@ -47,7 +47,8 @@ def register_web(app: Flask) -> None:
             "unread_notifications": unread,
             "site_icp": app.config["SITE_ICP_NUMBER"],
             "site_psb": app.config["SITE_PSB_NUMBER"],
-            "current_lang": (session.get("lang") or "zh_Hans_CN"),
+            # Mail and PDF templates are also rendered by jobs and commands, outside any request.
+            "current_lang": (session.get("lang") if has_request_context() else None) or "zh_Hans_CN",
         }
 
     app.jinja_env.filters["datetime"] = clock.format_datetime
@@ -62,5 +63,7 @@ def register_web(app: Flask) -> None:
         enums.WHITELIST_ACTIVITIES,
         enums.ROLES,
         enums.REQUEST_STATES,
+        enums.OUTLET_TYPES,
+        enums.OUTLET_STATES,
     ):
         app.jinja_env.filters[enum.name] = enum.label

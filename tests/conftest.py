@@ -140,10 +140,15 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    """A writing session for service tests; the test commits what it wants kept."""
+    """A session for service tests; the test commits what it wants kept.
+
+    It begins its transactions without taking SQLite's write lock first (unlike the application's
+    writing units of work), so reading through it between two requests of the test client does not
+    block those requests.
+    """
     from portal.db import get_db
 
-    s = get_db().session(write=True)
+    s = get_db().session(write=False)
     yield s
     s.rollback()
     s.close()

@@ -67,5 +67,14 @@ def healthz():
         database = {"ok": True, "dialect": db.get_bind().dialect.name, "members": members}
     except Exception as exc:  # the health check reports, it does not fail
         database = {"ok": False, "error": type(exc).__name__}
+    index = {"ok": False}
+    if database["ok"]:
+        try:
+            from portal import search
+
+            index = {"ok": True, **search.status(db)}
+            index["ok"] = all(k["indexed"] == k["database"] for k in index["kinds"].values())
+        except Exception as exc:  # a missing or broken index is reported, not raised
+            index = {"ok": False, "error": type(exc).__name__}
     status = 200 if database["ok"] else 503
-    return jsonify(status="ok" if database["ok"] else "degraded", database=database), status
+    return jsonify(status="ok" if database["ok"] else "degraded", database=database, search_index=index), status

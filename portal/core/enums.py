@@ -162,3 +162,27 @@ REQUEST_STATES = Enumeration(
         Item("rejected", "已驳回", "Rejected"),
     ],
 )
+
+OUTLET_TYPES = Enumeration(
+    "outlet_type",
+    [
+        Item("collection", "收集型", "Collection", ("收集",)),
+        Item("centralized", "集中贮存型", "Centralized storage", ("集中贮存", "集中型")),
+    ],
+)
+
+OUTLET_STATES = Enumeration(
+    "outlet_state",
+    [
+        Item("pending", "待核查", "Not yet verified"),
+        Item("compliant", "合规", "Verified compliant"),
+        Item("rectifying", "整改中", "Under rectification"),
+        Item("closed", "已关闭", "Closed"),
+    ],
+)
+
+# Minimums and limits of the two outlet types (MIIT 2019 No. 46 operating guide); data, not code.
+OUTLET_TYPE_RULES = {
+    "collection": {"min_area_m2": 10, "max_stored_t": 5},
+    "centralized": {"min_capacity_t": 30},
+}

@@ -1,0 +1,274 @@
+"""Bulk import (CSV in UTF-8 or GBK, or XLSX) and export (CSV with BOM, XLSX) of outlets.
+
+Rows are upserted by outlet code, so importing the same file twice changes nothing. Every invalid
+row is reported with its row number, column and reason; by default nothing is written when any row
+is invalid (``skip_invalid`` writes the valid ones).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import search
+from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
+from portal.errors import DomainError
+from portal.outlets import services
+from portal.outlets.models import Outlet, OutletStatusChange
+
+# header (Chinese or English, case-insensitive) -> OutletInput field
+HEADERS = {
+    "网点编号": "code", "code": "code",
+    "网点名称": "name", "name": "name",
+    "运营企业": "operator", "operator": "operator",
+    "统一社会信用代码": "operator_credit_code", "operator_credit_code": "operator_credit_code",
+    "城市": "city", "city": "city",
+    "区县": "district", "district": "district",
+    "详细地址": "address", "address": "address",
+    "网点类型": "type", "type": "type",
+    "联系人": "contact", "contact": "contact",
+    "联系电话": "phone", "phone": "phone",
+    "经度": "lon", "lon": "lon",
+    "纬度": "lat", "lat": "lat",
+    "状态": "status", "status": "status",
+    "坐标系": "coordinate_system", "coordinate_system": "coordinate_system",
+    "营业时间": "opening_hours", "opening_hours": "opening_hours",
+    "贮存面积": "storage_area", "storage_area": "storage_area",
+    "贮存能力": "capacity", "capacity": "capacity",
+}  # fmt: skip
+REQUIRED = ("code", "name", "operator", "city", "address", "type")
+# error field name (from validation) -> input field (for finding the file's column)
+FIELD_COLUMN = {"operator_name": "operator", "contact_name": "contact", "storage_area_m2": "storage_area"}
+EXPORT_COLUMNS = [
+    ("网点编号", "code"), ("网点名称", "name"), ("运营企业", "operator_name"),
+    ("统一社会信用代码", "operator_credit_code"), ("城市", "city"), ("区县", "district"), ("详细地址", "address"),
+    ("网点类型", "type"), ("联系人", "contact_name"), ("联系电话", "phone"), ("经度", "lon"), ("纬度", "lat"),
+    ("状态", "status"), ("最近核查日期", "last_verified_on"),
+]  # fmt: skip
+COMPARED = (*services.VALUE_FIELDS,)
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected
+
+
+class FileError(DomainError):
+    """The file as a whole cannot be read (format, encoding, header)."""
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or GBK/GB18030, detected."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileError(_("无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV。"))
+
+
+def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, [(row number as in a spreadsheet, cells)]) from CSV or XLSX bytes."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx") or data[:2] == b"PK":
+        return _read_xlsx(data)
+    if not (name.endswith(".csv") or name.endswith(".txt") or not name):
+        raise FileError(_("只支持 CSV 或 XLSX 文件。"))
+    text = decode_csv(data)
+    reader = csv.reader(io.StringIO(text))
+    rows = [(i, [c.strip() for c in r]) for i, r in enumerate(reader, start=1)]
+    rows = [(i, r) for i, r in rows if any(r)]
+    if not rows:
+        raise FileError(_("文件是空的。"))
+    return rows[0][1], rows[1:]
+
+
+def _read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise FileError(_("无法读取 XLSX 文件：%(e)s", e=type(exc).__name__)) from None
+    sheet = workbook.worksheets[0]
+    rows = []
+    for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = [_cell(v) for v in row]
+        if any(cells):
+            rows.append((i, cells))
+    workbook.close()
+    if not rows:
+        raise FileError(_("文件是空的。"))
+    return rows[0][1], rows[1:]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) > 1e6:
+        return str(int(value))  # a phone number or code stored as a number
+    return str(value).strip()
+
+
+def map_header(header: list[str]) -> dict[int, str]:
+    """Column index -> input field; FileError when a required column is missing or repeated."""
+    mapping: dict[int, str] = {}
+    for index, title in enumerate(header):
+        key = HEADERS.get(title.strip().lstrip("\ufeff").lower()) or HEADERS.get(title.strip())
+        if key is None:
+            continue
+        if key in mapping.values():
+            raise FileError(_("表头“%(t)s”重复。", t=title))
+        mapping[index] = key
+    missing = [f for f in REQUIRED if f not in mapping.values()]
+    if missing:
+        names = "、".join(_column_title(f) for f in missing)
+        raise FileError(_("缺少必需的列：%(names)s。", names=names))
+    return mapping
+
+
+def _column_title(field_name: str) -> str:
+    for title, key in HEADERS.items():
+        if key == field_name and not title.isascii():
+            return f"{title}/{field_name}"
+    return field_name
+
+
+def import_outlets(
+    session: Session,
+    data: bytes,
+    filename: str,
+    *,
+    actor_label: str,
+    skip_invalid: bool = False,
+    coordinate_system: str = "wgs84",
+    is_demo: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate every row, then upsert by code (all or nothing unless skip_invalid)."""
+    header, rows = read_rows(data, filename)
+    mapping = map_header(header)
+    titles = {key: header[i] for i, key in mapping.items()}
+    members = services._members_by_code(session)
+    existing = {o.code: o for o in session.scalars(select(Outlet))}
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    valid: list[tuple[int, dict]] = []
+    for number, cells in rows:
+        raw = {key: (cells[i] if i < len(cells) else "") for i, key in mapping.items()}
+        raw.setdefault("coordinate_system", coordinate_system)
+        if not raw["coordinate_system"]:
+            raw["coordinate_system"] = coordinate_system
+        try:
+            values = services.validate(session, services.OutletInput(**raw), members_by_code=members)
+        except DomainError as err:
+            report.rejected += 1
+            for name, message in err.fields.items():
+                column = titles.get(FIELD_COLUMN.get(name, name), name)
+                report.errors.append(RowError(number, column, message))
+            continue
+        if values["code"] in seen:
+            report.rejected += 1
+            report.errors.append(
+                RowError(number, titles["code"], _("网点编号与第%(n)d行重复。", n=seen[values["code"]]))
+            )
+            continue
+        seen[values["code"]] = number
+        valid.append((number, values))
+    if report.errors and not skip_invalid:
+        return report
+    for done, (_number, values) in enumerate(valid, start=1):
+        _upsert(session, existing, values, actor_label, is_demo, report)
+        if progress and done % 500 == 0:
+            progress(done)
+    session.flush()
+    report.written = True
+    return report
+
+
+def _upsert(session: Session, existing: dict[str, Outlet], values: dict, actor_label: str, is_demo, report) -> None:
+    status = values.pop("status")
+    outlet = existing.get(values["code"])
+    if outlet is None:
+        outlet = Outlet(**values, status=status or "pending", is_demo=is_demo)
+        session.add(outlet)
+        session.flush()
+        session.add(OutletStatusChange(outlet_id=outlet.id, from_status=None, to_status=outlet.status,
+                                       actor_label=actor_label, reason=_("批量导入")))  # fmt: skip
+        existing[outlet.code] = outlet
+        search.enqueue(session, services.KIND, outlet.id)
+        report.created += 1
+        return
+    changed = {k: v for k, v in values.items() if getattr(outlet, k) != v}
+    new_status = status
+    if not new_status and outlet.status in ("compliant", "rectifying") and set(changed) & set(services.REVERIFY_FIELDS):
+        new_status = "pending"
+    if not changed and (not new_status or new_status == outlet.status):
+        report.unchanged += 1
+        return
+    for key, value in changed.items():
+        setattr(outlet, key, value)
+    if new_status and new_status != outlet.status:
+        session.add(OutletStatusChange(outlet_id=outlet.id, from_status=outlet.status, to_status=new_status,
+                                       actor_label=actor_label, reason=_("批量导入")))  # fmt: skip
+        outlet.status = new_status
+    search.enqueue(session, services.KIND, outlet.id)
+    report.updated += 1
+
+
+def _export_value(outlet: Outlet, attr: str) -> str:
+    value = getattr(outlet, attr)
+    if attr == "city":
+        return CITIES.label(value, "zh")
+    if attr == "type":
+        return OUTLET_TYPES.label(value, "zh")
+    if attr == "status":
+        return OUTLET_STATES.label(value, "zh")
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def export_csv(outlets: Iterable[Outlet]) -> bytes:
+    """UTF-8 with BOM and Chinese headers, so Excel opens it right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([title for title, _attr in EXPORT_COLUMNS])
+    for outlet in outlets:
+        writer.writerow([_export_value(outlet, attr) for _title, attr in EXPORT_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(outlets: Iterable[Outlet]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("回收服务网点")
+    sheet.append([title for title, _attr in EXPORT_COLUMNS])
+    for outlet in outlets:
+        sheet.append([_export_value(outlet, attr) for _title, attr in EXPORT_COLUMNS])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,49 @@
+"""flask search reindex | follow | status"""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from portal import search
+
+search_cli = AppGroup("search", help="全文检索索引 / Search index.")
+
+
+@search_cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild this machine's index from the database."""
+    with click.progressbar(length=1, label="重建索引 / reindexing") as bar:
+        state = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        count = search.reindex(progress)
+    click.echo(f"indexed {count} documents")
+
+
+@search_cli.command("follow")
+@click.option("--interval", default=0.5, show_default=True, help="Seconds between polls.")
+def follow_command(interval: float) -> None:
+    """Keep this machine's index in step with the database (run beside the web server)."""
+    click.echo("search indexer following the outbox")
+    while True:
+        try:
+            search.catch_up()
+        except Exception as exc:  # keep following; the next pass retries
+            click.echo(f"catch-up failed: {exc}", err=True)
+        time.sleep(interval)
+
+
+@search_cli.command("status")
+def status_command() -> None:
+    """Indexed counts against the database."""
+    from portal.db import get_db
+
+    with get_db().session(write=False) as session:
+        click.echo(search.status(session))

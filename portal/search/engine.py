@@ -1,0 +1,277 @@
+"""The search engine behind the portal's own interface (Whoosh today; swappable).
+
+One index per machine (PORTAL_INDEX_DIR). One searcher per process, reopened only when the index
+changed. Writes go through ``write`` only, which the indexer calls while holding the indexer lock.
+
+How a search runs:
+1. Candidates: the documents in every posting list of the query's character grams and of the
+   filters, intersected as sets (posting sets are cached per searcher, so a popular term is read
+   once per index version). A document holding 长江 and 江路 far apart is still a candidate.
+2. Verification: each chunk of the query must occur as a substring of the document's compact text,
+   kept in a column (read without unpickling stored fields). This is the substring rule, exactly.
+3. Ranking: an exact title first, then the query inside the title, then how many of the query's
+   jieba words are whole words of the title; ties keep index order. Optionally by date.
+Doing 2 and 3 on columns instead of with positional phrase queries and BM25 keeps broad queries
+(a street name found in a thousand outlets) fast in pure Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import columns as W
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.writing import LockError
+
+from portal.search.analysis import (
+    SEPARATOR,
+    GramAnalyzer,
+    compact,
+    normalise,
+    query_grams,
+    query_words,
+    title_words,
+)
+
+
+def build_schema() -> Schema:
+    schema = Schema(
+        key=ID(stored=True, unique=True),  # "<kind>:<id>"
+        kind=ID(stored=True, sortable=True),
+        obj_id=NUMERIC(stored=True, bits=64, sortable=True),
+        grams=TEXT(analyzer=GramAnalyzer(), phrase=False),
+        plain=COLUMN(W.VarBytesColumn()),  # compact text of every field, for the substring check
+        title=COLUMN(W.VarBytesColumn()),  # compact title
+        words=COLUMN(W.VarBytesColumn()),  # the title's jieba words, space separated
+        date=NUMERIC(stored=True, bits=64, sortable=True),
+        digest=STORED(),
+    )
+    schema.add("f_*", ID(stored=True), glob=True)
+    return schema
+
+
+@dataclass
+class SearchDocument:
+    """What a feature hands to the index for one record."""
+
+    kind: str
+    id: int
+    title: str
+    texts: list[str]
+    facets: dict[str, str] = field(default_factory=dict)  # one value each, matched exactly
+    date: int | None = None  # e.g. yyyymmdd, for sorting by date
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    def digest(self) -> str:
+        parts = [self.title, *self.texts, *(f"{k}={v}" for k, v in sorted(self.facets.items())), str(self.date)]
+        return hashlib.sha1(SEPARATOR.join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - not security
+
+    def fields(self) -> dict:
+        body = SEPARATOR.join([self.title, *self.texts])
+        values = {
+            "key": self.key,
+            "kind": self.kind,
+            "obj_id": self.id,
+            "grams": body,
+            "plain": compact(body).encode(),
+            "title": compact(self.title).encode(),
+            "words": " ".join(title_words(self.title)).encode(),
+            "date": self.date or 0,
+            "digest": self.digest(),
+        }
+        for name, value in self.facets.items():
+            if value is not None and value != "":
+                values[f"f_{name}"] = str(value)
+        return values
+
+
+@dataclass
+class Hits:
+    keys: list[tuple[str, int]]  # (kind, id) in rank order for the page asked
+    total: int
+
+
+class SearchEngine:
+    """One index directory; thread-safe searching, single-writer writing."""
+
+    def __init__(self, index_dir: str | Path) -> None:
+        self.dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._index = None
+        self._searcher = None
+        self._cache: tuple = (None, {})
+
+    def _open(self):
+        if self._index is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            if whoosh_index.exists_in(str(self.dir)):
+                self._index = whoosh_index.open_dir(str(self.dir))
+            else:
+                self._index = whoosh_index.create_in(str(self.dir), build_schema())
+        return self._index
+
+    def searcher(self):
+        """The process's searcher, refreshed if the index changed since it was opened."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = self._open().searcher()
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+            return self._searcher
+
+    def write(self, upserts: list[SearchDocument], deletes: list[str], *, clear: bool = False) -> None:
+        """Apply changes in one commit (call while holding the indexer lock)."""
+        ix = self._open()
+        for attempt in range(50):
+            try:
+                writer = ix.writer(timeout=5.0)
+                break
+            except LockError:
+                if attempt == 49:
+                    raise
+        try:
+            if clear:
+                writer.delete_by_query(Q.Every())
+            for key in deletes:
+                writer.delete_by_term("key", key)
+            for doc in upserts:
+                writer.update_document(**doc.fields())
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def clear(self) -> None:
+        self.write([], [], clear=True)
+
+    def count(self, kind: str | None = None) -> int:
+        searcher = self.searcher()
+        if kind is None:
+            return searcher.doc_count()
+        return len(list(searcher.search(Q.Term("kind", kind), limit=None, scored=False).docs()))
+
+    def digests(self, kind: str) -> dict[int, str]:
+        """{id: digest} of every document of a kind (for consistency checks)."""
+        searcher = self.searcher()
+        results = searcher.search(Q.Term("kind", kind), limit=None, scored=False)
+        return {hit["obj_id"]: hit["digest"] for hit in results}
+
+    def _postings(self, searcher, field_name: str, term: str) -> frozenset[int]:
+        """The live documents holding term, as a set; cached for this searcher (index version)."""
+        owner, sets = self._cache
+        if owner is not searcher:  # a new index version: start a new cache (swapped atomically)
+            sets = {}
+            self._cache = (searcher, sets)
+        key = (field_name, term)
+        found = sets.get(key)
+        if found is None:
+            reader = searcher.reader()
+            found = (
+                frozenset(reader.postings(field_name, term).all_ids()) if (field_name, term) in reader else frozenset()
+            )
+            if len(sets) >= 512:
+                sets.pop(next(iter(sets)))
+            sets[key] = found
+        return found
+
+    def candidates(self, searcher, chunks: list[str], *, kinds=None, filters=None, exclude=None) -> set[int]:
+        """Documents holding every gram of every chunk and meeting the filters (a superset of matches)."""
+        groups: list[list[tuple[str, str]]] = [
+            [("grams", g)] for g in dict.fromkeys(g for chunk in chunks for g in query_grams(chunk))
+        ]
+        if kinds:
+            groups.append([("kind", k) for k in kinds])
+        for name, value in (filters or {}).items():
+            if value is None or value == "":
+                continue
+            values = list(value) if isinstance(value, list | tuple | set) else [value]
+            groups.append([(f"f_{name}", str(v)) for v in values])
+        sets = []
+        for group in groups:
+            union = frozenset().union(*(self._postings(searcher, f, t) for f, t in group))
+            sets.append(union)
+        if sets:
+            sets.sort(key=len)
+            result = set(sets[0]).intersection(*sets[1:])
+        else:
+            reader = searcher.reader()
+            result = set(reader.all_doc_ids())
+        for name, value in (exclude or {}).items():
+            result -= self._postings(searcher, f"f_{name}", str(value))
+        return result
+
+    def search(
+        self,
+        text: str,
+        *,
+        kinds=None,
+        filters=None,
+        exclude=None,
+        page: int = 1,
+        per_page: int = 20,
+        limit_all: bool = False,
+        sort: str = "relevance",
+    ) -> Hits:
+        """Ranked (kind, id) pairs for one page (or all, unranked, with limit_all) and the total."""
+        chunks = [c for c in _split_chunks(text) if compact(c)]
+        searcher = self.searcher()
+        reader = searcher.reader()
+        docnums = sorted(self.candidates(searcher, chunks, kinds=kinds, filters=filters, exclude=exclude))
+        needles = [compact(c) for c in chunks]
+        if needles:
+            plain = reader.column_reader("plain")
+            docnums = [d for d in docnums if _contains_all(plain[d].decode(), needles)]
+        kinds_col, ids_col = reader.column_reader("kind"), reader.column_reader("obj_id")
+        if limit_all:
+            return Hits(keys=[(kinds_col[d], ids_col[d]) for d in docnums], total=len(docnums))
+        if sort == "date":
+            dates = reader.column_reader("date")
+            docnums = sorted(docnums, key=lambda d: (-dates[d], d))
+        elif needles:
+            docnums = _rank(reader, docnums, text, needles)
+        window = docnums[(page - 1) * per_page : page * per_page]
+        return Hits(keys=[(kinds_col[d], ids_col[d]) for d in window], total=len(docnums))
+
+
+def _contains_all(haystack: str, needles: list[str]) -> bool:
+    return all(needle in haystack for needle in needles)
+
+
+def _rank(reader, docnums: list[int], text: str, needles: list[str]) -> list[int]:
+    """Exact title first, then the query within the title, then whole-word matches in the title."""
+    whole = "".join(needles)
+    words = {w for w in query_words(text) if len(w) > 1 or w.isascii()}
+    titles, title_word_col = reader.column_reader("title"), reader.column_reader("words")
+
+    def key(docnum: int):
+        title = titles[docnum].decode()
+        score = 0
+        if title == whole:
+            score += 1000
+        elif whole in title:
+            score += 100
+        if words:
+            score += 10 * len(words & set(title_word_col[docnum].decode().split()))
+        return (-score, len(title), docnum)
+
+    return sorted(docnums, key=key)
+
+
+def _split_chunks(text: str) -> list[str]:
+    """Whitespace separates chunks; a quoted phrase stays one chunk."""
+    import shlex
+
+    normal = normalise(text).replace("“", '"').replace("”", '"')
+    try:
+        parts = shlex.split(normal)
+    except ValueError:
+        parts = normal.split()
+    return [p for p in parts if p.strip()][:12]
