@@ -49,13 +49,18 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
-def apply_to_form(form, error: DomainError) -> None:
-    """Copy a domain error's field messages onto a WTForms form (the rest goes to form.form_errors)."""
+def apply_to_form(form, error: DomainError, *, only_empty: bool = False) -> None:
+    """Copy a domain error's field messages onto a WTForms form (the rest goes to form.form_errors).
+
+    With only_empty, a field that already shows an error of the form's own keeps just that one.
+    """
     placed = False
     for name, message in error.fields.items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            existing = list(field.errors) if isinstance(field.errors, list | tuple) else []
+            if not (only_empty and existing):
+                field.errors = [*existing, message]
             placed = True
     if not placed or not error.fields:
         form.form_errors.append(error.message)

@@ -85,8 +85,11 @@ class CreditCodeError(ValueError):
 
 
 def normalise(raw: str) -> str:
-    """Upper-case, full-width to half-width, spaces and hyphens removed."""
-    return "".join(ch for ch in (raw or "").translate(FULL_WIDTH).upper() if ch not in " \t-\u3000")
+    """Upper-case, full-width to half-width, white space of any kind and hyphens removed.
+
+    Codes are pasted from web pages and spreadsheets: no-break spaces and line ends come along.
+    """
+    return "".join(ch for ch in (raw or "").translate(FULL_WIDTH).upper() if not ch.isspace() and ch != "-")
 
 
 def check_character(first17: str) -> str:

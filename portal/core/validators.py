@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 
 MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9]\d{9})$")
-LANDLINE = re.compile(r"^(?:\+86|0086)?\(?(0(?:[12]\d|[3-9]\d{2}))\)?-?(\d{7,8})(?:(?:-|转|ext\.?)(\d{1,6}))?$", re.I)
+# Area codes: 010, 02x, or four digits 03xx-09xx. After +86 the trunk 0 is usually dropped
+# (+86 531 8888 8888). A local number never starts with 0 (that would be a doubled trunk prefix).
+LANDLINE = re.compile(
+    r"^(?:(?:\+86|0086)-?\(?0?|\(?0)(10|2\d|[3-9]\d{2})\)?-?([1-9]\d{6,7})(?:(?:-|转|ext\.?)(\d{1,6}))?$", re.I
+)
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -19,8 +23,8 @@ def normalise_phone(raw: str) -> str | None:
         return mobile.group(1)
     landline = LANDLINE.match(text)
     if landline:
-        area, number, ext = landline.groups()  # 010 and 02x are the three-digit area codes
-        return f"{area}-{number}" + (f"-{ext}" if ext else "")
+        area, number, ext = landline.groups()  # the area code without its trunk 0
+        return f"0{area}-{number}" + (f"-{ext}" if ext else "")
     return None
 
 

@@ -55,7 +55,7 @@ def resubmit():
         try:
             licence = None
             if form.licence.data and getattr(form.licence.data, "filename", ""):
-                licence = store_upload(
+                licence = check_upload(
                     form.licence.data,
                     field="licence",
                     allowed=("pdf", "jpg", "png"),
@@ -193,7 +193,7 @@ def whitelist():
                 allowed=("pdf", "jpg", "png"),
                 max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
             )
-            services.request_whitelist(db, _me(), form.batch.data, form.activity.data, evidence.save(), form.note.data)
+            services.request_whitelist(db, _me(), form.batch.data, form.activity.data, evidence, form.note.data)
         except DomainError as err:
             apply_to_form(form, err)
         else:

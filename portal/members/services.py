@@ -12,14 +12,14 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.auth import services as auth
 from portal.auth.models import User
 from portal.core import audit, clock
 from portal.core.creditcode import CreditCodeError, validate_credit_code
-from portal.core.enums import ACTIVITIES, CITIES, TIERS, WHITELIST_ACTIVITIES
+from portal.core.enums import ACTIVITIES, CITIES, MEMBERSHIP_STATES, TIERS, WHITELIST_ACTIVITIES
 from portal.core.files import CheckedUpload, StoredFile, remove_upload
 from portal.core.permissions import require
 from portal.core.sql import insert_ignore
@@ -116,45 +116,9 @@ def submit_application(
 
     Every field is checked before anything is written, so all errors are reported at once.
     """
-    errors = _Errors()
-    if licence is None:
-        errors.add("licence", licence_error or _("请上传营业执照或登记证书。"))
-    name = (data.name or "").strip()
-    if len(name) < 4:
-        errors.add("name", _("请填写企业全称（营业执照上的名称）。"))
-    try:
-        code = validate_credit_code(data.credit_code)
-    except CreditCodeError as exc:
-        errors.add("credit_code", str(exc))
-        code = None
-    activities = [ACTIVITIES.parse(a) for a in data.activities]
-    if not activities:
-        errors.add("activities", _("请至少选择一项业务类型。"))
-    elif None in activities:
-        errors.add("activities", _("业务类型无效。"))
-    city = CITIES.parse(data.city)
-    if city is None:
-        errors.add("city", _("请选择山东省的一个地级市。"))
-    if len((data.address or "").strip()) < 5:
-        errors.add("address", _("请填写详细地址。"))
-    if not (data.contact_name or "").strip():
-        errors.add("contact_name", _("请填写联系人。"))
-    phone, email = _check_contact(errors, data.contact_phone, data.contact_email)
-    tier = TIERS.parse(data.requested_tier)
-    if tier is None:
-        errors.add("requested_tier", _("请选择申请的会员级别。"))
-    if not data.privacy_accepted:
-        errors.add("privacy", _("请阅读并同意个人信息处理规则。"))
-    try:
-        auth.validate_password(data.password)
-    except DomainError as exc:
-        errors.add("password", exc.fields.get("password", exc.message))
-    if code and session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
-        errors.add("credit_code", _("该统一社会信用代码已登记，请勿重复申请；如有疑问请联系协会。"))
-    if "contact_email" not in errors.fields and auth.find_user_by_email(session, email) is not None:
-        errors.add("contact_email", _("该电子邮箱已注册，请直接登录或换一个邮箱。"))
-    errors.raise_if_any()
-
+    clean = check_application(session, data, licence, licence_error=licence_error)
+    name, code, city, tier = clean["name"], clean["credit_code"], clean["city"], clean["tier"]
+    phone, email, activities = clean["phone"], clean["email"], clean["activities"]
     stored = licence.save()
     enterprise = Enterprise(
         name=name,
@@ -198,6 +162,52 @@ def submit_application(
     return application
 
 
+def check_application(
+    session: Session, data: ApplicationData, licence: CheckedUpload | None, *, licence_error: str | None = None
+) -> dict:
+    """Check every field of an application (nothing is written); DomainError lists all the errors."""
+    errors = _Errors()
+    if licence is None:
+        errors.add("licence", licence_error or _("请上传营业执照或登记证书。"))
+    name = (data.name or "").strip()
+    if len(name) < 4:
+        errors.add("name", _("请填写企业全称（营业执照上的名称）。"))
+    try:
+        code = validate_credit_code(data.credit_code)
+    except CreditCodeError as exc:
+        errors.add("credit_code", str(exc))
+        code = None
+    activities = [ACTIVITIES.parse(a) for a in data.activities]
+    if not activities:
+        errors.add("activities", _("请至少选择一项业务类型。"))
+    elif None in activities:
+        errors.add("activities", _("业务类型无效。"))
+    city = CITIES.parse(data.city)
+    if city is None:
+        errors.add("city", _("请选择山东省的一个地级市。"))
+    if len((data.address or "").strip()) < 5:
+        errors.add("address", _("请填写详细地址。"))
+    if not (data.contact_name or "").strip():
+        errors.add("contact_name", _("请填写联系人。"))
+    phone, email = _check_contact(errors, data.contact_phone, data.contact_email)
+    tier = TIERS.parse(data.requested_tier)
+    if tier is None:
+        errors.add("requested_tier", _("请选择申请的会员级别。"))
+    if not data.privacy_accepted:
+        errors.add("privacy", _("请阅读并同意个人信息处理规则。"))
+    try:
+        auth.validate_password(data.password)
+    except DomainError as exc:
+        errors.add("password", exc.fields.get("password", exc.message))
+    if code and session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
+        errors.add("credit_code", _("该统一社会信用代码已登记，请勿重复申请；如有疑问请联系协会。"))
+    if "contact_email" not in errors.fields and auth.find_user_by_email(session, email) is not None:
+        errors.add("contact_email", _("该电子邮箱已注册，请直接登录或换一个邮箱。"))
+    errors.raise_if_any()
+    return {"name": name, "credit_code": code, "city": city, "tier": tier, "phone": phone, "email": email,
+            "activities": activities}  # fmt: skip
+
+
 def _staff_ids(session: Session) -> list[int]:
     return list(session.scalars(select(User.id).where(User.role.in_(("staff", "admin")), User.is_active)))
 
@@ -234,10 +244,17 @@ def next_membership_number(session: Session, year: int) -> str:
     """The next number of the year, e.g. SDBRA-2026-0001; sequential, unique, never reused.
 
     The counter row is locked (FOR UPDATE on PostgreSQL; SQLite's writer holds the whole database
-    from BEGIN IMMEDIATE), so concurrent approvals wait for each other instead of sharing a number.
+    from BEGIN IMMEDIATE), so concurrent approvals never share a number: on PostgreSQL (writers at
+    REPEATABLE READ) the later of two colliding approvals fails with 40001 and is run again.
     """
     insert_ignore(session, MembershipCounter, {"year": year, "last_value": 0})
-    counter = session.scalar(select(MembershipCounter).where(MembershipCounter.year == year).with_for_update())
+    # populate_existing: a counter this session loaded in an earlier transaction must be read afresh.
+    counter = session.scalar(
+        select(MembershipCounter)
+        .where(MembershipCounter.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     counter.last_value += 1
     session.flush()
     return f"{NUMBER_PREFIX}-{year}-{counter.last_value:04d}"
@@ -344,18 +361,22 @@ def _tell_applicant(session: Session, application: MembershipApplication, title:
         queue_mail(session, applicant.email, title, template, name=application.enterprise.name, reason=text)
 
 
-def resubmit_application(session: Session, user: User, note: str, licence: StoredFile | None) -> None:
-    """The applicant answers a request for information (optionally with a new licence file)."""
+def resubmit_application(session: Session, user: User, note: str, licence: CheckedUpload | None) -> None:
+    """The applicant answers a request for information (optionally with a new licence file).
+
+    A new file is stored only once the answer is accepted, so a refused one leaves no file behind.
+    """
     application = current_application(session, user)
     if application is None or application.state != "info_requested":
         raise Conflict(_("当前没有需要补充材料的申请。"))
     if not (note or "").strip() and licence is None:
         raise DomainError(_("请填写说明或上传新的文件。"), {"note": _("请填写说明。")})
     if licence is not None:
+        stored = licence.save()
         remove_upload(application.licence_file)
-        application.licence_file = licence.name
-        application.licence_name = licence.original_name
-        application.licence_mime = licence.mime
+        application.licence_file = stored.name
+        application.licence_name = stored.original_name
+        application.licence_mime = stored.mime
     application.state = "submitted"
     application.reason = _("申请人补充说明：%(note)s", note=(note or "").strip()) if note else ""
     session.flush()
@@ -584,18 +605,19 @@ def run_membership_cycle(session: Session, today: dt.date, *, grace_days: int, r
             counts["renewed"] += 1
         days_left = (membership.term_end - today).days
         next_paid = membership.term_end.year + 1 in paid
-        if membership.state == "active" and not next_paid:
-            for days in sorted(reminder_days):
-                if 0 <= days_left <= days and _send_once(session, membership, f"days_{days}"):
-                    _tell_members(
-                        session,
-                        membership,
-                        _("会员资格将于%(date)s到期，请及时续费", date=membership.term_end.isoformat()),
-                        "renewal_reminder",
-                        days_left=days_left,
-                    )
-                    counts["reminded"] += 1
-                    break
+        # Only the nearest reminder window counts: once the 7-day reminder has gone out, a 30-day
+        # one that was never sent (a member approved in late December) must not follow it.
+        window = min((days for days in reminder_days if 0 <= days_left <= days), default=None)
+        due = membership.state == "active" and not next_paid and window is not None
+        if due and _send_once(session, membership, f"days_{window}"):
+            _tell_members(
+                session,
+                membership,
+                _("会员资格将于%(date)s到期，请及时续费", date=membership.term_end.isoformat()),
+                "renewal_reminder",
+                days_left=days_left,
+            )
+            counts["reminded"] += 1
         state = _state_for_date(membership, today, grace_days)
         if state == membership.state:
             continue
@@ -730,10 +752,15 @@ def set_whitelist(session: Session, actor: User, enterprise_id: int, batch: int 
 
 
 def request_whitelist(
-    session: Session, actor: User, batch: int, activity: str, evidence: StoredFile, note: str
+    session: Session, actor: User, batch: int, activity: str, evidence: CheckedUpload, note: str
 ) -> WhitelistRequest:
-    """A member asks staff to record its whitelist listing; evidence is required."""
+    """A member asks staff to record its whitelist listing; evidence is required.
+
+    The evidence is stored only once every check has passed, so a refused request leaves no file.
+    """
     _require_own(actor, actor.enterprise_id or -1, admin=True)
+    if get_enterprise(session, actor.enterprise_id).membership is None:
+        raise Conflict(_("只有会员单位可以申请核实白名单信息。"))
     code = WHITELIST_ACTIVITIES.parse(activity)
     errors = _Errors()
     if not (1 <= batch <= 50):
@@ -747,13 +774,14 @@ def request_whitelist(
         )
     ):
         raise Conflict(_("已有一份待处理的申请。"))
+    stored = evidence.save()
     request_row = WhitelistRequest(
         enterprise_id=actor.enterprise_id,
         batch=batch,
         activity=code,
-        evidence_file=evidence.name,
-        evidence_name=evidence.original_name,
-        evidence_mime=evidence.mime,
+        evidence_file=stored.name,
+        evidence_name=stored.original_name,
+        evidence_mime=stored.mime,
         note=(note or "").strip(),
         requested_by_id=actor.id,
     )
@@ -891,13 +919,16 @@ def manage_colleague(session: Session, actor: User, user_id: int, *, role: str |
         raise DomainError(_("请选择角色。"), {"role": _("请选择角色。")})
     new_role = role or user.role
     new_active = user.is_active if active is None else active
-    if user.role == "member_admin" and (new_role != "member_admin" or not new_active):
-        admins = session.scalar(
-            select(func.count()).where(
-                User.enterprise_id == actor.enterprise_id, User.role == "member_admin", User.is_active
-            )
-        )
-        if admins <= 1:
+    # Only an active admin who stops being one can leave the enterprise without an admin.
+    if user.role == "member_admin" and user.is_active and (new_role != "member_admin" or not new_active):
+        # Lock the active admins' rows: two admins demoting each other at the same moment would
+        # otherwise each count two admins and both succeed (write skew at REPEATABLE READ).
+        admins = session.scalars(
+            select(User.id)
+            .where(User.enterprise_id == actor.enterprise_id, User.role == "member_admin", User.is_active)
+            .with_for_update()
+        ).all()
+        if len(admins) <= 1:
             raise Conflict(_("企业至少需要保留一名管理员。"))
     user.role = new_role
     if user.is_active and not new_active:
@@ -917,7 +948,9 @@ def certificate_context(session: Session, actor: User) -> dict:
     if membership is None:
         raise Conflict(_("贵单位尚未成为会员，暂无会员证书。"))
     if membership.state not in ("active", "grace"):
-        raise Conflict(_("会员资格当前无效（%(state)s），不能下载证书。", state=membership.state))
+        raise Conflict(
+            _("会员资格当前无效（%(state)s），不能下载证书。", state=MEMBERSHIP_STATES.label(membership.state))
+        )
     year = membership.term_end.year
     certificate = session.scalar(
         select(MembershipCertificate).where(

@@ -32,32 +32,32 @@ def application_data(form: ApplicationForm) -> services.ApplicationData:
 @bp.route("/join", methods=["GET", "POST"])
 def apply():
     form = ApplicationForm()
-    if form.validate_on_submit():
-        data = application_data(form)
-        licence, licence_error = None, None
-        try:
-            licence = check_upload(
-                form.licence.data,
-                field="licence",
-                allowed=("pdf", "jpg", "png"),
-                max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
-            )
-        except DomainError as err:
-            licence_error = err.message
-        try:
+    if request.method != "POST":
+        return render_template("members/apply.html", form=form)
+    form_ok = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        return render_template("members/apply.html", form=form), 422
+    data = application_data(form)
+    licence, licence_error = None, None
+    try:
+        licence = check_upload(
+            form.licence.data, field="licence", allowed=("pdf", "jpg", "png"),
+            max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
+        )  # fmt: skip
+    except DomainError as err:
+        licence_error = err.message
+    try:
+        if form_ok:
             services.submit_application(
-                uow.session(),
-                data,
-                licence,
-                licence_error=licence_error,
+                uow.session(), data, licence, licence_error=licence_error,
                 verify_hours=current_app.config["TOKEN_VERIFY_EMAIL_HOURS"],
-            )
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
+            )  # fmt: skip
             return render_template("members/applied.html", email=data.contact_email)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("members/apply.html", form=form), status
+        # The form's own checks failed: still report the domain errors now, all in one round.
+        services.check_application(uow.session(), data, licence, licence_error=licence_error)
+    except DomainError as err:
+        apply_to_form(form, err, only_empty=True)
+    return render_template("members/apply.html", form=form), 422
 
 
 @bp.get("/privacy")
