@@ -149,9 +149,11 @@ def main() -> None:
             latencies.append(seconds * 1000)
             slowest.append((seconds * 1000, params))
         results.append(
-            (f"outlet search API, {len(latencies)} varied queries: median / p95",
-             f"{statistics.median(latencies):.1f} / {percentile(latencies, 95):.1f} ms")
-        )  # fmt: skip
+            (
+                f"outlet search API, {len(latencies)} varied queries: median / p95",
+                f"{statistics.median(latencies):.1f} / {percentile(latencies, 95):.1f} ms",
+            )
+        )
         results.append(("  of which returned nothing", f"{empty}"))
         for ms, params in sorted(slowest, key=lambda x: -x[0])[:5]:
             print(f"slow query {ms:.0f} ms: {params}", file=sys.stderr)
@@ -159,7 +161,9 @@ def main() -> None:
         results.append(("members API: median", f"{statistics.median(member_times):.1f} ms"))
         home = [timed(lambda: client.get("/"))[1] * 1000 for _ in range(50)]
         results.append(("home page: median", f"{statistics.median(home):.1f} ms"))
-        outlets_page = [timed(lambda: client.get("/outlets", query_string={"q": "长江路"}))[1] * 1000 for _ in range(30)]
+        outlets_page = [
+            timed(lambda: client.get("/outlets", query_string={"q": "长江路"}))[1] * 1000 for _ in range(30)
+        ]
         results.append(("outlet list page with a search: median", f"{statistics.median(outlets_page):.1f} ms"))
 
     print(f"Machine: {machine()}")

@@ -66,7 +66,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     database = Database()
     database.init_app(app)
-    uow.configure_isolation(database.engine)
     migrate.init_app(app, database, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(
@@ -88,7 +87,19 @@ def create_app(config: dict | None = None) -> Flask:
     def _close_uow(_exc):
         uow.discard_request()
 
+    if not app.config.get("TESTING"):
+        _warm_up_search()
+
     return app
+
+
+def _warm_up_search() -> None:
+    """Load jieba's dictionary in the background, so the first search does not wait for it."""
+    import threading
+
+    from portal.search.analysis import jieba_instance
+
+    threading.Thread(target=jieba_instance, name="jieba-warm-up", daemon=True).start()
 
 
 def _init_login(app: Flask) -> None:
@@ -120,7 +131,16 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api import health_bp
     from portal.members import account_bp, members_bp, staff_bp
 
-    for blueprint in (main.bp, auth.bp, notify.bp, members_bp, account_bp, staff_bp, outlets.bp, health_bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        notify.bp,
+        members_bp,
+        account_bp,
+        staff_bp,
+        outlets.bp,
+        health_bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)

@@ -21,7 +21,7 @@ class Defaults:
     UPLOAD_MAX_IMAGE = 2 * 1024 * 1024
     UPLOAD_MAX_ATTACHMENT = 50 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 15000
-    DB_RETRY_ATTEMPTS = 4
+    DB_RETRY_ATTEMPTS = 6
     # Mail: "log" writes e-mails to the application log, "smtp" sends them.
     MAIL_BACKEND = "log"
     MAIL_SERVER = "localhost"

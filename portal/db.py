@@ -72,7 +72,20 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    if engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Writing units of work run at REPEATABLE READ: of two transactions that read a row and write
+        # it back, the second fails with a serialization failure (40001) and is run again on fresh
+        # data, instead of silently losing an update as at READ COMMITTED. Readers keep the default.
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -50,7 +50,7 @@ def members():
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi_document():
     from portal.api.openapi import document
 
     return jsonify(document(current_app))

@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from portal.core.enums import ACTIVITIES, CITIES, TIERS
 
+# Paths and schemas that other features add beside their routes on the api blueprint (see describe).
+_FEATURE_PATHS: dict[str, dict] = {}
+_FEATURE_SCHEMAS: dict[str, dict] = {}
 
-def _enum_param(name: str, enum, description: str) -> dict:
+
+def describe(paths: dict[str, dict], schemas: dict[str, dict] | None = None) -> None:
+    """Add a feature's /api/v1 endpoints (paths relative to /api/v1) and their schemas to the document.
+
+    Call it at import time in the module that adds the routes to ``portal.api.bp``, so that the
+    document and the routes cannot drift apart (tests/api/test_openapi.py compares them).
+    """
+    for registry, new in ((_FEATURE_PATHS, paths), (_FEATURE_SCHEMAS, schemas or {})):
+        for key, spec in new.items():
+            if registry.get(key, spec) != spec:
+                raise ValueError(f"OpenAPI entry {key!r} is described twice")
+            registry[key] = spec
+
+
+def enum_param(name: str, enum, description: str) -> dict:
+    """A query parameter that takes a code or a label of an enumeration."""
     return {
         "name": name,
         "in": "query",
@@ -71,7 +89,8 @@ def page_of(ref: str) -> dict:
     }
 
 
-def _error_response(description: str) -> dict:
+def error_response(description: str) -> dict:
+    """A response in the error envelope."""
     return {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -79,7 +98,7 @@ def _error_response(description: str) -> dict:
 
 
 def document(app) -> dict:
-    """The whole document; every endpoint under /api/v1 is listed here."""
+    """The whole document: the endpoints defined here and those other features describe()."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -101,9 +120,9 @@ def document(app) -> dict:
                             "description": "Part of the name, or a full credit code.",
                             "schema": {"type": "string", "maxLength": 100},
                         },
-                        _enum_param("activity", ACTIVITIES, "Business activity."),
-                        _enum_param("tier", TIERS, "Membership tier."),
-                        _enum_param("city", CITIES, "City (GB/T 2260 division code)."),
+                        enum_param("activity", ACTIVITIES, "Business activity."),
+                        enum_param("tier", TIERS, "Membership tier."),
+                        enum_param("city", CITIES, "City (GB/T 2260 division code)."),
                         *PAGING,
                     ],
                     "responses": {
@@ -111,7 +130,7 @@ def document(app) -> dict:
                             "description": "A page of members.",
                             "content": {"application/json": {"schema": page_of("#/components/schemas/Member")}},
                         },
-                        "422": _error_response("A parameter is invalid."),
+                        "422": error_response("A parameter is invalid."),
                     },
                 }
             },
@@ -127,6 +146,7 @@ def document(app) -> dict:
                     },
                 }
             },
+            **_FEATURE_PATHS,
         },
-        "components": {"schemas": {"Member": MEMBER, "Error": ERROR}},
+        "components": {"schemas": {"Member": MEMBER, "Error": ERROR, **_FEATURE_SCHEMAS}},
     }

@@ -27,5 +27,6 @@ def create_command(email: str, role: str, name: str) -> None:
             lambda s: services.create_user(s, email=email, password=password, role=role, name=name, verified=True)
         )
     except DomainError as err:
-        raise click.ClickException(err.message + (" " + "; ".join(err.fields.values()) if err.fields else "")) from None
+        details = [m for m in err.fields.values() if m != err.message]
+        raise click.ClickException(" ".join([err.message, *details])) from None
     click.echo(f"created {role} {user.email} (id {user.id})")

@@ -165,7 +165,8 @@ def authenticate(
     if not user.is_active:
         raise DomainError(_("该账户已停用，请联系协会。"))
     if user.email_verified_at is None:
-        raise DomainError(_("请先点击注册邮件中的链接验证您的电子邮箱。"), {"email": _("电子邮箱尚未验证。")})
+        message = _("电子邮箱尚未验证：请先点击注册邮件中的链接验证您的电子邮箱。")
+        raise DomainError(message, {"email": message})
     user.last_login_at = clock.now()
     session.flush()
     return user

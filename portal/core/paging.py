@@ -32,23 +32,26 @@ class Page:
         return self.page < self.pages
 
 
+MAX_PAGE = 100_000  # far beyond any real list; keeps OFFSET within what every database accepts
+
+
 def parse_paging(args, *, default_per_page: int = 20, max_per_page: int = 100) -> tuple[int, int]:
     """Read page and per_page from query arguments; refuse what is not a positive integer in range."""
     from flask_babel import gettext as _
 
     def number(name: str, default: int) -> int:
-        raw = args.get(name)
-        if raw in (None, ""):
+        raw = (args.get(name) or "").strip()
+        if raw == "":
             return default
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise DomainError(_("%(name)s 必须是正整数。", name=name), {name: _("必须是正整数。")}) from None
-        if value < 1:
+        # Only ASCII digits: int() would also take "1_000", "+3" and full-width or Arabic-Indic digits.
+        if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):
             raise DomainError(_("%(name)s 必须是正整数。", name=name), {name: _("必须是正整数。")})
-        return value
+        # Anything this long is over every limit; int() itself refuses more than 4300 digits.
+        return int(raw) if len(raw) <= 18 else 10**18
 
     page = number("page", 1)
+    if page > MAX_PAGE:
+        raise DomainError(_("page 不能超过 %(n)d。", n=MAX_PAGE), {"page": _("不能超过 %(n)d。", n=MAX_PAGE)})
     per_page = number("per_page", default_per_page)
     if per_page > max_per_page:
         raise DomainError(

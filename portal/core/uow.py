@@ -10,13 +10,15 @@ Services take a session, change objects and flush; they never commit. Three ways
 * ``run_in_transaction(fn)`` runs ``fn(session)`` and retries it on PostgreSQL serialization
   failures and deadlocks (and on SQLite lock time-outs), a bounded number of times.
 
-A writing unit of work on SQLite starts with ``BEGIN IMMEDIATE`` (see ``portal.db``).
+A writing unit of work on SQLite starts with ``BEGIN IMMEDIATE`` (see ``portal.db``); on PostgreSQL
+it runs at REPEATABLE READ (set up in ``portal.db``), so a lost update becomes a retried 40001.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +33,9 @@ from portal.db import get_db
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+# serialization_failure, deadlock_detected, and unique_violation: a concurrent transaction inserted the
+# same key first; run again, the checks of the service see its row and answer with a proper error.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "23505"}
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -74,6 +78,14 @@ def is_retryable(exc: BaseException) -> bool:
     return "database is locked" in str(orig)
 
 
+def backoff(attempt: int) -> None:
+    """Wait a random, growing while before running a transaction again.
+
+    Random, so that writers that collided do not collide again in step.
+    """
+    time.sleep(random.uniform(0.005, 0.02 * 2**attempt))
+
+
 @contextmanager
 def unit_of_work(*, write: bool = True) -> Iterator[Session]:
     """Commit on success, roll back on any exception; for commands, jobs and tests."""
@@ -99,7 +111,7 @@ def run_in_transaction(fn: Callable[[Session], T], *, write: bool = True, attemp
             if attempt == attempts or not is_retryable(exc):
                 raise
             log.info("retrying transaction after %s (attempt %d)", type(exc.orig).__name__, attempt)
-            time.sleep(0.01 * 2**attempt)
+            backoff(attempt)
     raise AssertionError("unreachable")
 
 

@@ -41,18 +41,25 @@ class JobState(Base):
 class Job:
     name: str
     every: dt.timedelta
-    fn: Callable[[Session, dt.datetime], object]
+    fn: Callable[..., object]
     lease: dt.timedelta
+    transaction: bool = True
 
 
 REGISTRY: dict[str, Job] = {}
 
 
-def register(name: str, *, every: dt.timedelta, lease: dt.timedelta = dt.timedelta(minutes=10)):
-    """Decorator: register fn(session, now) as a periodic job run every `every`."""
+def register(
+    name: str, *, every: dt.timedelta, lease: dt.timedelta = dt.timedelta(minutes=10), transaction: bool = True
+):
+    """Decorator: register fn(session, now) as a periodic job run every `every`, in one transaction.
+
+    With ``transaction=False`` the job is called as fn(now) and opens its own short transactions
+    (for work that waits on the outside world, such as sending e-mail).
+    """
 
     def decorate(fn):
-        REGISTRY[name] = Job(name, every, fn, lease)
+        REGISTRY[name] = Job(name, every, fn, lease, transaction)
         return fn
 
     return decorate
@@ -96,7 +103,10 @@ def run_due(now: dt.datetime | None = None, *, only: list[str] | None = None) ->
             continue
         error = None
         try:
-            run_in_transaction(lambda s, job=job: job.fn(s, now))
+            if job.transaction:
+                run_in_transaction(lambda s, job=job: job.fn(s, now))
+            else:
+                job.fn(now)
             outcome[job.name] = "ok"
         except Exception as exc:  # a failing job must not stop the others
             log.exception("job %s failed", job.name)

@@ -204,8 +204,15 @@ def check_application(
     if "contact_email" not in errors.fields and auth.find_user_by_email(session, email) is not None:
         errors.add("contact_email", _("该电子邮箱已注册，请直接登录或换一个邮箱。"))
     errors.raise_if_any()
-    return {"name": name, "credit_code": code, "city": city, "tier": tier, "phone": phone, "email": email,
-            "activities": activities}  # fmt: skip
+    return {
+        "name": name,
+        "credit_code": code,
+        "city": city,
+        "tier": tier,
+        "phone": phone,
+        "email": email,
+        "activities": activities,
+    }
 
 
 def _staff_ids(session: Session) -> list[int]:

@@ -41,17 +41,22 @@ def apply():
     licence, licence_error = None, None
     try:
         licence = check_upload(
-            form.licence.data, field="licence", allowed=("pdf", "jpg", "png"),
+            form.licence.data,
+            field="licence",
+            allowed=("pdf", "jpg", "png"),
             max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
-        )  # fmt: skip
+        )
     except DomainError as err:
         licence_error = err.message
     try:
         if form_ok:
             services.submit_application(
-                uow.session(), data, licence, licence_error=licence_error,
+                uow.session(),
+                data,
+                licence,
+                licence_error=licence_error,
                 verify_hours=current_app.config["TOKEN_VERIFY_EMAIL_HOURS"],
-            )  # fmt: skip
+            )
             return render_template("members/applied.html", email=data.contact_email)
         # The form's own checks failed: still report the domain errors now, all in one round.
         services.check_application(uow.session(), data, licence, licence_error=licence_error)

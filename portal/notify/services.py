@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 
@@ -12,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.core import clock
+from portal.core.uow import run_in_transaction
 from portal.notify.models import Notification, OutboxMail
 
 log = logging.getLogger("portal.mail")
@@ -53,7 +56,17 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
     return session.execute(stmt.values(read_at=clock.now())).rowcount
 
 
-def _send(mail: OutboxMail) -> None:
+@dataclass(frozen=True)
+class PendingMail:
+    """A plain copy of an outbox row, sent outside any transaction."""
+
+    id: int
+    to_address: str
+    subject: str
+    body: str
+
+
+def _send(mail: PendingMail) -> None:
     config = current_app.config
     if config["MAIL_BACKEND"] != "smtp":
         log.info("e-mail to %s: %s\n%s", mail.to_address, mail.subject, mail.body)
@@ -73,24 +86,59 @@ def _send(mail: OutboxMail) -> None:
         smtp.send_message(message)
 
 
-def deliver_pending(session: Session, limit: int = 100) -> int:
-    """Send what waits in the outbox; returns how many were sent. Failures are retried later."""
-    pending = session.scalars(
-        select(OutboxMail)
-        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMail.id)
-        .limit(limit)
-    ).all()
+def _pending(session: Session, limit: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(OutboxMail.id)
+            .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
+            .order_by(OutboxMail.id)
+            .limit(limit)
+        )
+    )
+
+
+def _take(session: Session, mail_id: int) -> PendingMail | None:
+    """Count an attempt on a mail still waiting; None if it was sent or given up meanwhile."""
+    claimed = session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
+        .values(attempts=OutboxMail.attempts + 1)
+    ).rowcount
+    if claimed != 1:
+        return None
+    mail = session.get(OutboxMail, mail_id)
+    return PendingMail(mail.id, mail.to_address, mail.subject, mail.body)
+
+
+def _record(session: Session, mail_id: int, error: str | None) -> None:
+    values = {"last_error": error} if error else {"sent_at": clock.now(), "last_error": None}
+    session.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(**values))
+
+
+def deliver_pending(limit: int = 100, *, budget_seconds: float | None = None) -> int:
+    """Send what waits in the outbox; returns how many were sent. Failures are retried later.
+
+    Each e-mail is taken and recorded in short transactions of its own and sent outside any: a slow
+    or unreachable mail server must not hold SQLite's write lock (every web request that writes
+    would wait for it) nor keep a PostgreSQL transaction open. An e-mail is sent at least once: if
+    the process dies between sending and recording, it is sent again (its attempt is counted).
+    After ``budget_seconds`` no further e-mail is started (the rest wait for the next run).
+    """
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     sent = 0
-    for mail in pending:
-        mail.attempts += 1
+    for mail_id in run_in_transaction(lambda s: _pending(s, limit), write=False):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        mail = run_in_transaction(lambda s, mail_id=mail_id: _take(s, mail_id))
+        if mail is None:
+            continue
         try:
             _send(mail)
         except (OSError, smtplib.SMTPException) as exc:
-            mail.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            error = f"{type(exc).__name__}: {exc}"[:1000]
             log.warning("sending mail %s failed: %s", mail.id, exc)
-            continue
-        mail.sent_at = clock.now()
-        sent += 1
-    session.flush()
+        else:
+            error = None
+            sent += 1
+        run_in_transaction(lambda s, mail_id=mail_id, error=error: _record(s, mail_id, error))
     return sent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.core import uow
@@ -21,6 +21,9 @@ def index():
 @bp.post("/notifications/read")
 @login_required
 def mark_read():
-    raw = request.form.get("id", "")
-    services.mark_read(uow.session(), current_user.id, int(raw) if raw.isdigit() else None)
+    raw = request.form.get("id", "").strip()
+    # No id means "all"; an id that is not a number is refused rather than read as "all".
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        abort(400)
+    services.mark_read(uow.session(), current_user.id, int(raw) if raw else None)
     return redirect(url_for("notify.index"))

@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from portal.api import bp
+from portal.api.openapi import PAGING, describe, enum_param, error_response, page_of
 from portal.core import uow
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 from portal.core.paging import parse_paging
@@ -48,9 +49,7 @@ def outlets():
     filters = queries.parse_filters(request.args)
     page, per_page = parse_paging(request.args)
     result = queries.find(uow.session(), filters, page, per_page)
-    items = [
-        outlet_item(o, result.distances.get(o.id) if filters.near else None) for o in result.items
-    ]
+    items = [outlet_item(o, result.distances.get(o.id) if filters.near else None) for o in result.items]
     return jsonify(items=items, total=result.total, page=result.page, per_page=result.per_page)
 
 
@@ -60,3 +59,109 @@ def outlet(code: str):
     if found is None:
         raise NotFound(_("网点不存在。"))
     return jsonify(outlet_item(found))
+
+
+OUTLET_SCHEMA = {
+    "type": "object",
+    "required": [
+        "code",
+        "name",
+        "operator",
+        "type",
+        "city",
+        "district",
+        "address",
+        "phone",
+        "status",
+        "last_verified_on",
+        "lat",
+        "lon",
+    ],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "operator": {"type": "string"},
+        "operator_credit_code": {"type": ["string", "null"]},
+        "operator_member_id": {
+            "type": ["integer", "null"],
+            "description": "Member profile id when the operator is a member.",
+        },
+        "type": {"type": "string", "enum": OUTLET_TYPES.codes},
+        "type_label": {"type": "string"},
+        "city": {"type": "string", "enum": CITIES.codes},
+        "city_label": {"type": "string"},
+        "district": {"type": ["string", "null"]},
+        "address": {"type": "string"},
+        "phone": {"type": ["string", "null"]},
+        "contact": {"type": ["string", "null"]},
+        "opening_hours": {"type": ["string", "null"]},
+        "storage_area_m2": {"type": ["number", "null"]},
+        "capacity_t": {"type": ["number", "null"]},
+        "status": {"type": "string", "enum": OUTLET_STATES.codes},
+        "status_label": {"type": "string"},
+        "last_verified_on": {"type": ["string", "null"], "format": "date"},
+        "lat": {"type": ["number", "null"], "description": "WGS-84"},
+        "lon": {"type": ["number", "null"], "description": "WGS-84"},
+        "url": {"type": "string"},
+        "distance_km": {"type": "number", "description": "Only with the near parameter."},
+    },
+}
+
+describe(
+    {
+        "/outlets": {
+            "get": {
+                "summary": "Recycling service outlets (public list; closed outlets only when status asks for them)",
+                "operationId": "listOutlets",
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "schema": {"type": "string", "maxLength": 100},
+                        "description": "Any fragment of the name, operator or address; words separated by spaces "
+                        "must all occur; exact names rank first.",
+                    },
+                    enum_param("city", CITIES, "City (GB/T 2260 division code)."),
+                    {"name": "district", "in": "query", "schema": {"type": "string"}, "description": "District name."},
+                    enum_param("type", OUTLET_TYPES, "Outlet type."),
+                    enum_param("status", OUTLET_STATES, "Public status; without it closed outlets are left out."),
+                    {
+                        "name": "operator",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "Operator name (exact) or its unified social credit code.",
+                    },
+                    {
+                        "name": "near",
+                        "in": "query",
+                        "schema": {"type": "string", "pattern": r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$"},
+                        "description": "lat,lon (WGS-84): sort by distance and add distance_km.",
+                    },
+                    *PAGING,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of outlets.",
+                        "content": {"application/json": {"schema": page_of("#/components/schemas/Outlet")}},
+                    },
+                    "422": error_response("A parameter is invalid."),
+                },
+            }
+        },
+        "/outlets/{code}": {
+            "get": {
+                "summary": "One outlet by its code (closed outlets too)",
+                "operationId": "getOutlet",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "The outlet.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Outlet"}}},
+                    },
+                    "404": error_response("No outlet has this code."),
+                },
+            }
+        },
+    },
+    {"Outlet": OUTLET_SCHEMA},
+)

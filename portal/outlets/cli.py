@@ -17,8 +17,13 @@ outlets_cli = AppGroup("outlets", help="回收服务网点 / Recycling service o
 @outlets_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Write the valid rows even when some rows are invalid.")
-@click.option("--coords", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84", show_default=True,
-              help="Coordinate system of the file's lon/lat columns.")  # fmt: skip
+@click.option(
+    "--coords",
+    type=click.Choice(["wgs84", "gcj02", "bd09"]),
+    default="wgs84",
+    show_default=True,
+    help="Coordinate system of the file's lon/lat columns.",
+)
 def import_command(path: Path, skip_invalid: bool, coords: str) -> None:
     """Import outlets from CSV (UTF-8 or GBK) or XLSX; rows are upserted by code."""
     from portal.outlets.importer import import_outlets
@@ -32,8 +37,15 @@ def import_command(path: Path, skip_invalid: bool, coords: str) -> None:
 
         try:
             report = run_in_transaction(
-                lambda s: import_outlets(s, data, path.name, actor_label="cli", skip_invalid=skip_invalid,
-                                         coordinate_system=coords, progress=progress)  # fmt: skip
+                lambda s: import_outlets(
+                    s,
+                    data,
+                    path.name,
+                    actor_label="cli",
+                    skip_invalid=skip_invalid,
+                    coordinate_system=coords,
+                    progress=progress,
+                )
             )
         except DomainError as err:
             raise click.ClickException(err.message) from None

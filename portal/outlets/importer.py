@@ -24,33 +24,60 @@ from portal.outlets.models import Outlet, OutletStatusChange
 
 # header (Chinese or English, case-insensitive) -> OutletInput field
 HEADERS = {
-    "网点编号": "code", "code": "code",
-    "网点名称": "name", "name": "name",
-    "运营企业": "operator", "operator": "operator",
-    "统一社会信用代码": "operator_credit_code", "operator_credit_code": "operator_credit_code",
-    "城市": "city", "city": "city",
-    "区县": "district", "district": "district",
-    "详细地址": "address", "address": "address",
-    "网点类型": "type", "type": "type",
-    "联系人": "contact", "contact": "contact",
-    "联系电话": "phone", "phone": "phone",
-    "经度": "lon", "lon": "lon",
-    "纬度": "lat", "lat": "lat",
-    "状态": "status", "status": "status",
-    "坐标系": "coordinate_system", "coordinate_system": "coordinate_system",
-    "营业时间": "opening_hours", "opening_hours": "opening_hours",
-    "贮存面积": "storage_area", "storage_area": "storage_area",
-    "贮存能力": "capacity", "capacity": "capacity",
-}  # fmt: skip
+    "网点编号": "code",
+    "code": "code",
+    "网点名称": "name",
+    "name": "name",
+    "运营企业": "operator",
+    "operator": "operator",
+    "统一社会信用代码": "operator_credit_code",
+    "operator_credit_code": "operator_credit_code",
+    "城市": "city",
+    "city": "city",
+    "区县": "district",
+    "district": "district",
+    "详细地址": "address",
+    "address": "address",
+    "网点类型": "type",
+    "type": "type",
+    "联系人": "contact",
+    "contact": "contact",
+    "联系电话": "phone",
+    "phone": "phone",
+    "经度": "lon",
+    "lon": "lon",
+    "纬度": "lat",
+    "lat": "lat",
+    "状态": "status",
+    "status": "status",
+    "坐标系": "coordinate_system",
+    "coordinate_system": "coordinate_system",
+    "营业时间": "opening_hours",
+    "opening_hours": "opening_hours",
+    "贮存面积": "storage_area",
+    "storage_area": "storage_area",
+    "贮存能力": "capacity",
+    "capacity": "capacity",
+}
 REQUIRED = ("code", "name", "operator", "city", "address", "type")
 # error field name (from validation) -> input field (for finding the file's column)
 FIELD_COLUMN = {"operator_name": "operator", "contact_name": "contact", "storage_area_m2": "storage_area"}
 EXPORT_COLUMNS = [
-    ("网点编号", "code"), ("网点名称", "name"), ("运营企业", "operator_name"),
-    ("统一社会信用代码", "operator_credit_code"), ("城市", "city"), ("区县", "district"), ("详细地址", "address"),
-    ("网点类型", "type"), ("联系人", "contact_name"), ("联系电话", "phone"), ("经度", "lon"), ("纬度", "lat"),
-    ("状态", "status"), ("最近核查日期", "last_verified_on"),
-]  # fmt: skip
+    ("网点编号", "code"),
+    ("网点名称", "name"),
+    ("运营企业", "operator_name"),
+    ("统一社会信用代码", "operator_credit_code"),
+    ("城市", "city"),
+    ("区县", "district"),
+    ("详细地址", "address"),
+    ("网点类型", "type"),
+    ("联系人", "contact_name"),
+    ("联系电话", "phone"),
+    ("经度", "lon"),
+    ("纬度", "lat"),
+    ("状态", "status"),
+    ("最近核查日期", "last_verified_on"),
+]
 COMPARED = (*services.VALUE_FIELDS,)
 
 
@@ -215,8 +242,15 @@ def _upsert(session: Session, existing: dict[str, Outlet], values: dict, actor_l
         outlet = Outlet(**values, status=status or "pending", is_demo=is_demo)
         session.add(outlet)
         session.flush()
-        session.add(OutletStatusChange(outlet_id=outlet.id, from_status=None, to_status=outlet.status,
-                                       actor_label=actor_label, reason=_("批量导入")))  # fmt: skip
+        session.add(
+            OutletStatusChange(
+                outlet_id=outlet.id,
+                from_status=None,
+                to_status=outlet.status,
+                actor_label=actor_label,
+                reason=_("批量导入"),
+            )
+        )
         existing[outlet.code] = outlet
         search.enqueue(session, services.KIND, outlet.id)
         report.created += 1
@@ -231,8 +265,15 @@ def _upsert(session: Session, existing: dict[str, Outlet], values: dict, actor_l
     for key, value in changed.items():
         setattr(outlet, key, value)
     if new_status and new_status != outlet.status:
-        session.add(OutletStatusChange(outlet_id=outlet.id, from_status=outlet.status, to_status=new_status,
-                                       actor_label=actor_label, reason=_("批量导入")))  # fmt: skip
+        session.add(
+            OutletStatusChange(
+                outlet_id=outlet.id,
+                from_status=outlet.status,
+                to_status=new_status,
+                actor_label=actor_label,
+                reason=_("批量导入"),
+            )
+        )
         outlet.status = new_status
     search.enqueue(session, services.KIND, outlet.id)
     report.updated += 1

@@ -102,7 +102,9 @@ def _sql(filters: OutletFilters) -> Select:
     if filters.type:
         stmt = stmt.where(Outlet.type == filters.type)
     if filters.operator:
-        stmt = stmt.where((Outlet.operator_name == filters.operator) | (Outlet.operator_credit_code == filters.operator))
+        stmt = stmt.where(
+            (Outlet.operator_name == filters.operator) | (Outlet.operator_credit_code == filters.operator)
+        )
     return stmt
 
 
@@ -111,14 +113,24 @@ def find(session: Session, filters: OutletFilters, page: int, per_page: int) -> 
     if filters.near:
         return _by_distance(session, filters, page, per_page)
     if filters.q:
-        hits = search.search(filters.q, kinds=["outlet"], filters=filters.facets(), exclude=filters.exclude(),
-                             page=page, per_page=per_page)  # fmt: skip
+        hits = search.search(
+            filters.q,
+            kinds=["outlet"],
+            filters=filters.facets(),
+            exclude=filters.exclude(),
+            page=page,
+            per_page=per_page,
+        )
         ids = [object_id for _kind, object_id in hits.keys]
         rows = {o.id: o for o in session.scalars(select(Outlet).where(Outlet.id.in_(ids)))} if ids else {}
         return OutletPage([rows[i] for i in ids if i in rows], hits.total, page, per_page, {})
     stmt = _sql(filters)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = list(session.scalars(stmt.order_by(Outlet.city, Outlet.name, Outlet.id).limit(per_page).offset((page - 1) * per_page)))
+    items = list(
+        session.scalars(
+            stmt.order_by(Outlet.city, Outlet.name, Outlet.id).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
     return OutletPage(items, total, page, per_page, {})
 
 
@@ -126,8 +138,9 @@ def _by_distance(session: Session, filters: OutletFilters, page: int, per_page: 
     lat, lon = filters.near
     stmt = select(Outlet.id, Outlet.lat, Outlet.lon).where(Outlet.lat.is_not(None))
     if filters.q:
-        hits = search.search(filters.q, kinds=["outlet"], filters=filters.facets(), exclude=filters.exclude(),
-                             limit_all=True)  # fmt: skip
+        hits = search.search(
+            filters.q, kinds=["outlet"], filters=filters.facets(), exclude=filters.exclude(), limit_all=True
+        )
         ids = [object_id for _kind, object_id in hits.keys]
         stmt = stmt.where(Outlet.id.in_(ids))
     else:

@@ -26,9 +26,23 @@ CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-_]{2,39}$")
 # Fields whose change on a verified outlet sends it back to 待核查.
 REVERIFY_FIELDS = ("address", "type", "city", "district", "lat", "lon")
 VALUE_FIELDS = (
-    "code", "name", "operator_name", "operator_credit_code", "operator_enterprise_id", "type", "city", "district",
-    "address", "lat", "lon", "contact_name", "phone", "opening_hours", "storage_area_m2", "capacity_t",
-)  # fmt: skip
+    "code",
+    "name",
+    "operator_name",
+    "operator_credit_code",
+    "operator_enterprise_id",
+    "type",
+    "city",
+    "district",
+    "address",
+    "lat",
+    "lon",
+    "contact_name",
+    "phone",
+    "opening_hours",
+    "storage_area_m2",
+    "capacity_t",
+)
 
 
 @dataclass(frozen=True)
@@ -190,18 +204,23 @@ def _record_status(session: Session, outlet: Outlet, to_status: str, actor, reas
     session.flush()
     session.add(
         OutletStatusChange(
-            outlet_id=outlet.id, from_status=previous, to_status=to_status, actor_label=_actor_label(actor),
+            outlet_id=outlet.id,
+            from_status=previous,
+            to_status=to_status,
+            actor_label=_actor_label(actor),
             reason=reason,
         )
-    )  # fmt: skip
+    )
 
 
 def can_edit(actor: User, outlet: Outlet) -> bool:
     """Staff edit any outlet; an enterprise admin only the outlets its enterprise operates."""
     if actor.is_staff:
         return True
-    return actor.role == "member_admin" and actor.enterprise_id is not None and (
-        outlet.operator_enterprise_id == actor.enterprise_id
+    return (
+        actor.role == "member_admin"
+        and actor.enterprise_id is not None
+        and (outlet.operator_enterprise_id == actor.enterprise_id)
     )
 
 
@@ -222,8 +241,11 @@ def create_outlet(session: Session, actor: User, data: OutletInput, *, is_demo: 
     outlet = Outlet(**values, status=status, is_demo=is_demo)
     session.add(outlet)
     session.flush()
-    session.add(OutletStatusChange(outlet_id=outlet.id, from_status=None, to_status=status,
-                                   actor_label=_actor_label(actor), reason=_("新建")))  # fmt: skip
+    session.add(
+        OutletStatusChange(
+            outlet_id=outlet.id, from_status=None, to_status=status, actor_label=_actor_label(actor), reason=_("新建")
+        )
+    )
     search.enqueue(session, KIND, outlet.id)
     if actor.is_staff:
         audit.record(session, actor, "outlet.create", "outlet", outlet.id, None, {"code": outlet.code})
@@ -236,8 +258,13 @@ def update_outlet(session: Session, actor: User, outlet_id: int, data: OutletInp
     outlet = get_outlet(session, outlet_id)
     require(can_edit(actor, outlet), _("您只能管理本企业运营的网点。"))
     if not actor.is_staff:  # members keep the operator and code; only staff change the status
-        data = replace(data, code=outlet.code, operator=outlet.operator_name,
-                       operator_credit_code=outlet.operator_credit_code, status="")  # fmt: skip
+        data = replace(
+            data,
+            code=outlet.code,
+            operator=outlet.operator_name,
+            operator_credit_code=outlet.operator_credit_code,
+            status="",
+        )
     values = validate(session, data)
     status = values.pop("status")
     if values["code"] != outlet.code and get_by_code(session, values["code"]) is not None:
@@ -254,8 +281,15 @@ def update_outlet(session: Session, actor: User, outlet_id: int, data: OutletInp
         _record_status(session, outlet, "pending", actor, _("地址或类型变更，需重新核查"))
     search.enqueue(session, KIND, outlet.id)
     if actor.is_staff:
-        audit.record(session, actor, "outlet.update", "outlet", outlet.id, before,
-                     audit.snapshot(outlet, (*VALUE_FIELDS, "status")))  # fmt: skip
+        audit.record(
+            session,
+            actor,
+            "outlet.update",
+            "outlet",
+            outlet.id,
+            before,
+            audit.snapshot(outlet, (*VALUE_FIELDS, "status")),
+        )
     session.flush()
     return outlet
 

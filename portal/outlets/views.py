@@ -29,13 +29,23 @@ def index():
         filters = queries.parse_filters(request.args)
         page, per_page = parse_paging(request.args)
     except DomainError as err:
-        return render_template("outlets/index.html", page=None, filters=queries.OutletFilters(),
-                               errors=err.fields, operators=queries.operators(db), districts=[]), 422  # fmt: skip
+        return render_template(
+            "outlets/index.html",
+            page=None,
+            filters=queries.OutletFilters(),
+            errors=err.fields,
+            operators=queries.operators(db),
+            districts=[],
+        ), 422
     result = queries.find(db, filters, page, per_page)
     return render_template(
-        "outlets/index.html", page=result, filters=filters, errors={}, operators=queries.operators(db),
+        "outlets/index.html",
+        page=result,
+        filters=filters,
+        errors={},
+        operators=queries.operators(db),
         districts=queries.districts(db, filters.city),
-    )  # fmt: skip
+    )
 
 
 @bp.get("/outlets/export.<any(csv,xlsx):fmt>")
@@ -59,22 +69,34 @@ def detail(code: str):
         abort(404)
     show_history = current_user.is_authenticated and current_user.role in ("staff", "admin", "observer")
     return render_template(
-        "outlets/detail.html", outlet=outlet, history=services.history(db, outlet.id) if show_history else None,
+        "outlets/detail.html",
+        outlet=outlet,
+        history=services.history(db, outlet.id) if show_history else None,
         can_edit=current_user.is_authenticated and services.can_edit(current_user, outlet),
         status_form=StatusForm(status=outlet.status),
-    )  # fmt: skip
+    )
 
 
 def _input(form: OutletForm) -> services.OutletInput:
     return services.OutletInput(
-        code=form.code.data or "", name=form.name.data or "", operator=form.operator.data or "",
-        operator_credit_code=form.operator_credit_code.data or "", city=form.city.data or "",
-        district=form.district.data or "", address=form.address.data or "", type=form.type.data or "",
-        contact=form.contact.data or "", phone=form.phone.data or "", lon=form.lon.data or "",
-        lat=form.lat.data or "", status=form.status.data or "", opening_hours=form.opening_hours.data or "",
-        storage_area=form.storage_area.data or "", capacity=form.capacity.data or "",
+        code=form.code.data or "",
+        name=form.name.data or "",
+        operator=form.operator.data or "",
+        operator_credit_code=form.operator_credit_code.data or "",
+        city=form.city.data or "",
+        district=form.district.data or "",
+        address=form.address.data or "",
+        type=form.type.data or "",
+        contact=form.contact.data or "",
+        phone=form.phone.data or "",
+        lon=form.lon.data or "",
+        lat=form.lat.data or "",
+        status=form.status.data or "",
+        opening_hours=form.opening_hours.data or "",
+        storage_area=form.storage_area.data or "",
+        capacity=form.capacity.data or "",
         coordinate_system=form.coordinate_system.data or "wgs84",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/outlets/new", methods=["GET", "POST"])
@@ -112,14 +134,18 @@ def edit(code: str):
         else:
             flash(_("网点信息已保存。"), "success")
             return redirect(url_for("outlets.detail", code=outlet.code))
-    return render_template("outlets/form.html", form=form, outlet=outlet), 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "outlets/form.html", form=form, outlet=outlet
+    ), 422 if form.errors or form.form_errors else 200
 
 
 def _fill(form: OutletForm, outlet: Outlet) -> None:
     form.code.data, form.name.data, form.operator.data = outlet.code, outlet.name, outlet.operator_name
     form.operator_credit_code.data, form.type.data, form.city.data = (
-        outlet.operator_credit_code, outlet.type, outlet.city,
-    )  # fmt: skip
+        outlet.operator_credit_code,
+        outlet.type,
+        outlet.city,
+    )
     form.district.data, form.address.data, form.contact.data = outlet.district, outlet.address, outlet.contact_name
     form.phone.data, form.opening_hours.data = outlet.phone, outlet.opening_hours
     form.storage_area.data = "" if outlet.storage_area_m2 is None else f"{outlet.storage_area_m2:g}"
@@ -150,9 +176,13 @@ def change_status(code: str):
 @bp.get("/account/outlets")
 @enterprise_admin_required
 def mine():
-    rows = uow.session().scalars(
-        select(Outlet).where(Outlet.operator_enterprise_id == current_user.enterprise_id).order_by(Outlet.code)
-    ).all()
+    rows = (
+        uow.session()
+        .scalars(
+            select(Outlet).where(Outlet.operator_enterprise_id == current_user.enterprise_id).order_by(Outlet.code)
+        )
+        .all()
+    )
     return render_template("outlets/mine.html", outlets=rows)
 
 
@@ -170,9 +200,13 @@ def import_file():
             if len(data) > IMPORT_MAX_BYTES:
                 raise DomainError(_("文件过大：不能超过 20 MB。"), {"file": _("文件过大：不能超过 20 MB。")})
             report = importer.import_outlets(
-                uow.session(), data, upload.filename, actor_label=current_user.email,
-                skip_invalid=bool(form.skip_invalid.data), coordinate_system=form.coordinate_system.data or "wgs84",
-            )  # fmt: skip
+                uow.session(),
+                data,
+                upload.filename,
+                actor_label=current_user.email,
+                skip_invalid=bool(form.skip_invalid.data),
+                coordinate_system=form.coordinate_system.data or "wgs84",
+            )
         except DomainError as err:
             apply_to_form(form, err)
         if report is not None and not report.written:

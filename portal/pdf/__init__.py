@@ -6,8 +6,8 @@
   found through fontconfig by family name, so the Simplified Chinese faces of the .ttc collections
   are used and embedded (not the collection's first, Japanese, face).
 * A URL fetcher serves only the portal's static files and uploaded images: no ``file:``, no network.
-* Rendering runs in a worker process that is stopped after ``PDF_TIMEOUT_SECONDS`` (20 s); the
-  caller gets ``PdfTimeout`` and shows a friendly error.
+* Rendering runs in a worker process (started by a fork server) that is stopped after
+  ``PDF_TIMEOUT_SECONDS`` (20 s); the caller gets ``PdfTimeout`` and shows a friendly error.
 """
 
 from __future__ import annotations
@@ -94,11 +94,19 @@ def _render_worker(html: str, static_dir: str, uploads_dir: str, out) -> None:
         out.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
+def _worker_context():
+    """Workers come from a fork server (a clean single-threaded process with WeasyPrint loaded), not
+    from a fork of the web process, whose other threads may hold locks the child would inherit."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["weasyprint", "portal.pdf"])
+    return ctx
+
+
 def html_to_pdf(html: str, *, timeout: float) -> bytes:
     """Render HTML in a worker process; stop it after timeout seconds."""
     static_dir = current_app.static_folder
     uploads_dir = str(Path(current_app.config["PORTAL_DATA_DIR"]) / "uploads")
-    ctx = multiprocessing.get_context("fork")
+    ctx = _worker_context()
     out = ctx.Queue(maxsize=1)
     worker = ctx.Process(target=_render_worker, args=(html, static_dir, uploads_dir, out), daemon=True)
     worker.start()

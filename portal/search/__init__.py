@@ -31,6 +31,7 @@ from flask import current_app
 from sqlalchemy import String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from portal import jobs
 from portal.core import clock
 from portal.db import Base
 from portal.search.engine import Hits, SearchDocument, SearchEngine
@@ -227,10 +228,12 @@ def status(session: Session) -> dict:
     return {"kinds": report, "pending_changes": pending or 0}
 
 
-def prune_outbox(session: Session, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
-    """Delete outbox rows old enough that every machine has applied them."""
+@jobs.register("search.prune_outbox", every=dt.timedelta(days=1))
+def prune_outbox(session: Session, now: dt.datetime | None = None, older_than=dt.timedelta(days=7)) -> int:
+    """Delete outbox rows old enough that every machine has applied them (a machine whose indexer
+    was stopped for longer than that rebuilds its index with `search reindex`)."""
     from sqlalchemy import delete
 
     return session.execute(
-        delete(SearchOutboxEntry).where(SearchOutboxEntry.created_at < clock.now() - older_than)
+        delete(SearchOutboxEntry).where(SearchOutboxEntry.created_at < (now or clock.now()) - older_than)
     ).rowcount

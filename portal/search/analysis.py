@@ -128,8 +128,18 @@ class _PortalTokenizer(Tokenizer):
     def __eq__(self, other) -> bool:
         return type(self) is type(other) and self.source is other.source
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):  # fmt: skip
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for text, pos, startchar, endchar in self.source(value):
             token.text = text

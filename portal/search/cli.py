@@ -31,6 +31,13 @@ def reindex_command() -> None:
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between polls.")
 def follow_command(interval: float) -> None:
     """Keep this machine's index in step with the database (run beside the web server)."""
+    from portal.db import get_db
+
+    with get_db().session(write=False) as session:
+        report = search.status(session)
+    if any(k["indexed"] != k["database"] for k in report["kinds"].values()) and report["pending_changes"] == 0:
+        click.echo("the index does not match the database: rebuilding it first")
+        search.reindex()
     click.echo("search indexer following the outbox")
     while True:
         try:

@@ -60,8 +60,23 @@ def test_english_headers_gbk_encoding_and_xlsx(session):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADER_ZH.split(","))
-    sheet.append(["SD3", "潍坊网点", "齐鲁客车", "", "潍坊", "奎文区", "潍坊市奎文区胜利东街1号", "收集型", "赵六",
-                  13800138001, 119.16, 36.71, "待核查"])  # fmt: skip
+    sheet.append(
+        [
+            "SD3",
+            "潍坊网点",
+            "齐鲁客车",
+            "",
+            "潍坊",
+            "奎文区",
+            "潍坊市奎文区胜利东街1号",
+            "收集型",
+            "赵六",
+            13800138001,
+            119.16,
+            36.71,
+            "待核查",
+        ]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     report = import_outlets(session, buffer.getvalue(), "outlets.xlsx", actor_label="test")
@@ -156,10 +171,12 @@ def test_staff_upload_page(app, client, session, login):
     login(staff.email)
     response = client.post(
         "/staff/outlets/import",
-        data={"file": (io.BytesIO(csv_bytes(GOOD[0], "SD4,x,某公司,,北京,,北京市某路1号,收集型,,,,,")), "o.csv"),
-              "coordinate_system": "wgs84"},
+        data={
+            "file": (io.BytesIO(csv_bytes(GOOD[0], "SD4,x,某公司,,北京,,北京市某路1号,收集型,,,,,")), "o.csv"),
+            "coordinate_system": "wgs84",
+        },
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "未写入任何数据" in page and "未知城市" in page

@@ -36,10 +36,15 @@ def _writer(config: dict, worker: int, staff_id: int, outlet_ids: list[int], err
                     staff = session.get(User, staff_id)
                     outlet = session.get(Outlet, target)
                     data = services.OutletInput(
-                        code=outlet.code, name=f"进程{worker}第{n}次修改网点", operator=outlet.operator_name,
-                        city=outlet.city, district=outlet.district, address=f"烟台市开发区黄河路{worker}{n}号",
-                        type=outlet.type, status=rng.choice(["合规", "待核查", "整改中"]),
-                    )  # fmt: skip
+                        code=outlet.code,
+                        name=f"进程{worker}第{n}次修改网点",
+                        operator=outlet.operator_name,
+                        city=outlet.city,
+                        district=outlet.district,
+                        address=f"烟台市开发区黄河路{worker}{n}号",
+                        type=outlet.type,
+                        status=rng.choice(["合规", "待核查", "整改中"]),
+                    )
                     services.update_outlet(session, staff, target, data)
 
                 run_in_transaction(change)

@@ -14,9 +14,15 @@ from tests.outlets.helpers import make_outlet, outlet_input
 pytestmark = pytest.mark.db
 
 FORM = {
-    "code": "M00001", "name": "本企业网点", "type": "collection", "city": "370100", "district": "历下区",
-    "address": "济南市历下区经十路1号", "phone": "0531-88888888", "coordinate_system": "wgs84",
-}  # fmt: skip
+    "code": "M00001",
+    "name": "本企业网点",
+    "type": "collection",
+    "city": "370100",
+    "district": "历下区",
+    "address": "济南市历下区经十路1号",
+    "phone": "0531-88888888",
+    "coordinate_system": "wgs84",
+}
 
 
 def test_member_admin_adds_own_outlet_as_pending_and_cannot_touch_others(app, client, session, login):
@@ -68,9 +74,19 @@ def test_moving_a_verified_outlet_sends_it_back_to_pending_with_history(app, ses
     outlet = make_outlet(session, staff, operator=enterprise.name, operator_credit_code=enterprise.credit_code)
     services.set_status(session, staff, outlet.id, "合规", "现场核查通过", verified_on=outlet.created_at.date())
     assert outlet.status == "compliant"
-    services.update_outlet(session, admin, outlet.id, outlet_input(code=outlet.code, name="改名不需要重新核查",
-                                                                   address=outlet.address, district=outlet.district,
-                                                                   lat=str(outlet.lat), lon=str(outlet.lon)))  # fmt: skip
+    services.update_outlet(
+        session,
+        admin,
+        outlet.id,
+        outlet_input(
+            code=outlet.code,
+            name="改名不需要重新核查",
+            address=outlet.address,
+            district=outlet.district,
+            lat=str(outlet.lat),
+            lon=str(outlet.lon),
+        ),
+    )
     assert outlet.status == "compliant"
     services.update_outlet(session, admin, outlet.id, outlet_input(code=outlet.code, address="烟台市芝罘区南大街1号"))
     assert outlet.status == "pending"

@@ -14,18 +14,62 @@ pytestmark = pytest.mark.db
 def outlets(app, session):
     staff = make_user(session, "staff")
     made = {
-        "yantai": make_outlet(session, staff, name="鲁风汽车烟台开发区4S店回收服务网点", operator="鲁风汽车销售服务有限公司",
-                              address="烟台市开发区长江路188号", city="烟台", district="开发区"),
-        "jinan": make_outlet(session, staff, name="泉城新能源换电站", operator="济南泉城新能源汽车有限公司",
-                             address="济南市历城区工业北路288号", city="370100", district="历城区", lat="36.70", lon="117.10"),
-        "qingdao": make_outlet(session, staff, name="海湾动力集中贮存中心", operator="青岛海湾动力电池科技股份有限公司",
-                               address="青岛市黄岛区江山中路1066号", city="青岛", district="黄岛区", type="集中贮存型",
-                               capacity="60", lat="35.96", lon="120.18"),
-        "changjiang": make_outlet(session, staff, name="长江", operator="长江物流有限公司",
-                                  address="淄博市张店区华光路1号", city="淄博", district="张店区", lat="36.80", lon="118.05"),
-        "closed": make_outlet(session, staff, name="已关闭的长江路网点", operator="鲁风汽车销售服务有限公司",
-                              address="威海市环翠区长江路9号", city="威海", status="已关闭", lat="37.50", lon="122.10"),
-    }  # fmt: skip
+        "yantai": make_outlet(
+            session,
+            staff,
+            name="鲁风汽车烟台开发区4S店回收服务网点",
+            operator="鲁风汽车销售服务有限公司",
+            address="烟台市开发区长江路188号",
+            city="烟台",
+            district="开发区",
+        ),
+        "jinan": make_outlet(
+            session,
+            staff,
+            name="泉城新能源换电站",
+            operator="济南泉城新能源汽车有限公司",
+            address="济南市历城区工业北路288号",
+            city="370100",
+            district="历城区",
+            lat="36.70",
+            lon="117.10",
+        ),
+        "qingdao": make_outlet(
+            session,
+            staff,
+            name="海湾动力集中贮存中心",
+            operator="青岛海湾动力电池科技股份有限公司",
+            address="青岛市黄岛区江山中路1066号",
+            city="青岛",
+            district="黄岛区",
+            type="集中贮存型",
+            capacity="60",
+            lat="35.96",
+            lon="120.18",
+        ),
+        "changjiang": make_outlet(
+            session,
+            staff,
+            name="长江",
+            operator="长江物流有限公司",
+            address="淄博市张店区华光路1号",
+            city="淄博",
+            district="张店区",
+            lat="36.80",
+            lon="118.05",
+        ),
+        "closed": make_outlet(
+            session,
+            staff,
+            name="已关闭的长江路网点",
+            operator="鲁风汽车销售服务有限公司",
+            address="威海市环翠区长江路9号",
+            city="威海",
+            status="已关闭",
+            lat="37.50",
+            lon="122.10",
+        ),
+    }
     commit_and_index(session)
     return made
 
@@ -38,7 +82,18 @@ def names(client, **params) -> list[str]:
 
 @pytest.mark.parametrize(
     "fragment",
-    ["长江路", "开发区长江", "江路188", "188号", "4S店", "4s店", "鲁风", "风汽车销", "烟台市开发区长江路188号", "回收服务网点"],
+    [
+        "长江路",
+        "开发区长江",
+        "江路188",
+        "188号",
+        "4S店",
+        "4s店",
+        "鲁风",
+        "风汽车销",
+        "烟台市开发区长江路188号",
+        "回收服务网点",
+    ],
 )
 def test_any_fragment_of_name_operator_or_address_finds_the_outlet(client, outlets, fragment):
     assert "鲁风汽车烟台开发区4S店回收服务网点" in names(client, q=fragment)
@@ -94,8 +149,15 @@ def test_a_change_reaches_the_index_after_catch_up(app, client, session, outlets
 
     staff = make_user(session, "staff")
     outlet = outlets["jinan"]
-    data = services.OutletInput(code=outlet.code, name="泉城新能源章丘服务站", operator=outlet.operator_name,
-                                city="370100", district="章丘区", address="济南市章丘区明水大道1号", type="收集型")  # fmt: skip
+    data = services.OutletInput(
+        code=outlet.code,
+        name="泉城新能源章丘服务站",
+        operator=outlet.operator_name,
+        city="370100",
+        district="章丘区",
+        address="济南市章丘区明水大道1号",
+        type="收集型",
+    )
     services.update_outlet(session, staff, outlet.id, data)
     commit_and_index(session)
     assert names(client, q="章丘") == ["泉城新能源章丘服务站"]
@@ -110,16 +172,29 @@ def test_empty_result_page_suggests_what_to_loosen(client, outlets):
 
 def test_the_page_shows_what_the_public_needs(client, outlets):
     page = client.get("/outlets", query_string={"q": "长江路188号"}).get_data(as_text=True)
-    for text in ("鲁风汽车烟台开发区4S店回收服务网点", "鲁风汽车销售服务有限公司", "收集型", "烟台市开发区长江路188号",
-                 "0535-6666666", "待核查", "尚未核查"):  # fmt: skip
+    for text in (
+        "鲁风汽车烟台开发区4S店回收服务网点",
+        "鲁风汽车销售服务有限公司",
+        "收集型",
+        "烟台市开发区长江路188号",
+        "0535-6666666",
+        "待核查",
+        "尚未核查",
+    ):
         assert text in page
 
 
 @pytest.mark.parametrize(
     "params, field",
-    [({"city": "北京"}, "city"), ({"type": "大型"}, "type"), ({"near": "abc"}, "near"), ({"per_page": "500"}, "per_page"),
-     ({"page": "0"}, "page"), ({"status": "open"}, "status")],
-)  # fmt: skip
+    [
+        ({"city": "北京"}, "city"),
+        ({"type": "大型"}, "type"),
+        ({"near": "abc"}, "near"),
+        ({"per_page": "500"}, "per_page"),
+        ({"page": "0"}, "page"),
+        ({"status": "open"}, "status"),
+    ],
+)
 def test_bad_parameters_are_refused_with_the_field_named(client, outlets, params, field):
     response = client.get("/api/v1/outlets", query_string=params)
     assert response.status_code == 422
@@ -130,8 +205,20 @@ def test_bad_parameters_are_refused_with_the_field_named(client, outlets, params
 def test_detail_api(client, outlets):
     response = client.get(f"/api/v1/outlets/{outlets['qingdao'].code}")
     item = response.get_json()
-    for key in ("code", "name", "operator", "type", "city", "district", "address", "phone", "status",
-                "last_verified_on", "lat", "lon"):  # fmt: skip
+    for key in (
+        "code",
+        "name",
+        "operator",
+        "type",
+        "city",
+        "district",
+        "address",
+        "phone",
+        "status",
+        "last_verified_on",
+        "lat",
+        "lon",
+    ):
         assert key in item
     assert item["type"] == "centralized" and item["city"] == "370200"
     missing = client.get("/api/v1/outlets/NOPE0000")
