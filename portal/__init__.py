@@ -126,7 +126,7 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import auth, main, notify, outlets
+    from portal import auth, campaigns, main, notify, outlets
     from portal.api import bp as api_bp
     from portal.api import health_bp
     from portal.members import account_bp, members_bp, staff_bp
@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
         account_bp,
         staff_bp,
         outlets.bp,
+        campaigns.bp,
         health_bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,6 +1,7 @@
 """Imports every model module so that Base.metadata knows every table (for Alembic and tests)."""
 
 from portal.auth import models as auth_models  # noqa: F401
+from portal.campaigns import models as campaigns_models  # noqa: F401
 from portal.core import audit  # noqa: F401
 from portal.jobs import JobState  # noqa: F401
 from portal.members import models as members_models  # noqa: F401

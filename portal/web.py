@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, redirect, request, session, url_for
+from flask_babel import get_locale, refresh
 from flask_login import current_user
 
 from portal.core import clock, enums, uow
@@ -33,6 +34,12 @@ def register_web(app: Flask) -> None:
 
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
 
+    @app.before_request
+    def _fresh_locale():
+        # Flask-Babel remembers the locale on the application context; where one context serves
+        # several requests (tests, CLI) the language chosen by a later request must still apply.
+        refresh()
+
     @app.context_processor
     def globals_():
         def unread() -> int:
@@ -47,8 +54,8 @@ def register_web(app: Flask) -> None:
             "unread_notifications": unread,
             "site_icp": app.config["SITE_ICP_NUMBER"],
             "site_psb": app.config["SITE_PSB_NUMBER"],
-            # Mail and PDF templates are also rendered by jobs and commands, outside any request.
-            "current_lang": (session.get("lang") if has_request_context() else None) or "zh_Hans_CN",
+            # The language this page is rendered in (Chinese outside a request: mail, PDFs, jobs).
+            "current_lang": "en" if str(get_locale() or "") == "en" else "zh_Hans_CN",
         }
 
     app.jinja_env.filters["datetime"] = clock.format_datetime

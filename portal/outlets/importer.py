@@ -248,7 +248,7 @@ def _upsert(session: Session, existing: dict[str, Outlet], values: dict, actor_l
                 from_status=None,
                 to_status=outlet.status,
                 actor_label=actor_label,
-                reason=_("批量导入"),
+                reason="批量导入",
             )
         )
         existing[outlet.code] = outlet
@@ -271,7 +271,7 @@ def _upsert(session: Session, existing: dict[str, Outlet], values: dict, actor_l
                 from_status=outlet.status,
                 to_status=new_status,
                 actor_label=actor_label,
-                reason=_("批量导入"),
+                reason="批量导入",
             )
         )
         outlet.status = new_status

@@ -22,6 +22,7 @@ from portal.errors import DomainError, NotFound
 from portal.outlets.models import Outlet, OutletStatusChange
 
 KIND = "outlet"
+# Reasons written to the status history are records kept in Chinese, not interface text: not translated.
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-_]{2,39}$")
 # Fields whose change on a verified outlet sends it back to 待核查.
 REVERIFY_FIELDS = ("address", "type", "city", "district", "lat", "lon")
@@ -243,7 +244,7 @@ def create_outlet(session: Session, actor: User, data: OutletInput, *, is_demo: 
     session.flush()
     session.add(
         OutletStatusChange(
-            outlet_id=outlet.id, from_status=None, to_status=status, actor_label=_actor_label(actor), reason=_("新建")
+            outlet_id=outlet.id, from_status=None, to_status=status, actor_label=_actor_label(actor), reason="新建"
         )
     )
     search.enqueue(session, KIND, outlet.id)
@@ -276,9 +277,9 @@ def update_outlet(session: Session, actor: User, outlet_id: int, data: OutletInp
     for key, value in values.items():
         setattr(outlet, key, value)
     if status and actor.is_staff and status != outlet.status:
-        _record_status(session, outlet, status, actor, _("工作人员修改"))
+        _record_status(session, outlet, status, actor, "工作人员修改")
     elif changed_place and outlet.status in ("compliant", "rectifying"):
-        _record_status(session, outlet, "pending", actor, _("地址或类型变更，需重新核查"))
+        _record_status(session, outlet, "pending", actor, "地址或类型变更，需重新核查")
     search.enqueue(session, KIND, outlet.id)
     if actor.is_staff:
         audit.record(
