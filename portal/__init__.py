@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api import bp as api_bp
     from portal.api import health_bp
     from portal.members import account_bp, members_bp, staff_bp
+    from portal.search import views as search_views
 
     for blueprint in (
         main.bp,
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         staff_bp,
         outlets.bp,
         campaigns.bp,
+        search_views.bp,
         health_bp,
     ):
         app.register_blueprint(blueprint)

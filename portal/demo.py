@@ -15,6 +15,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import search
 from portal.config import PROJECT_ROOT
 from portal.core import clock
 from portal.core.creditcode import check_character, organisation_check_character
@@ -139,6 +140,7 @@ def seed_members(session: Session, ctx: SeedContext) -> None:
                     recorded_by_id=staff.id if staff else None,
                 )
             )
+        search.enqueue(session, "member", enterprise.id)
         user = auth.create_user(
             session,
             email=enterprise.contact_email,
@@ -306,8 +308,6 @@ def seed(session: Session) -> SeedContext:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo content (idempotent: running it twice changes nothing)."""
-    from portal import search
-
     ctx = run_in_transaction(seed)
     search.catch_up()
     click.echo(f"demo content: {len(ctx.created)} new records" if ctx.created else "demo content: already loaded")

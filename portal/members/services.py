@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import search
 from portal.auth import services as auth
 from portal.auth.models import User
 from portal.core import audit, clock
@@ -42,6 +43,7 @@ from portal.members.models import (
 from portal.notify.services import notify, queue_mail
 
 NUMBER_PREFIX = "SDBRA"
+SEARCH_KIND = "member"
 PROFILE_FIELDS = ("name", "description", "website", "city", "address", "contact_name", "contact_phone", "contact_email")
 BANK_FIELDS = ("bank_name", "bank_account_name", "bank_account_no")
 
@@ -294,6 +296,7 @@ def approve_application(session: Session, actor: User, application_id: int, tier
     application.decided_by_id = actor.id
     application.enterprise.status = "member"
     session.flush()
+    search.enqueue(session, SEARCH_KIND, application.enterprise_id)
     audit.record(
         session,
         actor,
@@ -724,6 +727,7 @@ def update_profile(session: Session, actor: User, enterprise_id: int, data: Prof
         enterprise.bank_account_name = (data.bank_account_name or "").strip()
         enterprise.bank_account_no = (data.bank_account_no or "").replace(" ", "")
     session.flush()
+    search.enqueue(session, SEARCH_KIND, enterprise.id)
     return enterprise
 
 

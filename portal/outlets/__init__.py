@@ -56,6 +56,19 @@ def _count(session):
     return session.scalar(select(func.count()).select_from(Outlet)) or 0
 
 
-search.register_source("outlet", load=_load, all_ids=_all_ids, count=_count)
+def _present(session, ids):
+    from portal.core.enums import OUTLET_STATES
+    from portal.outlets.models import Outlet
+
+    return {
+        o.id: search.Presented(
+            title=o.name, url=f"/outlets/{o.code}", text=f"{o.address}　{o.operator_name}　{o.phone}",
+            date=o.last_verified_on, label=OUTLET_STATES.label(o.status),
+        )
+        for o in session.scalars(select(Outlet).where(Outlet.id.in_(ids)))
+    }  # fmt: skip
+
+
+search.register_source("outlet", load=_load, all_ids=_all_ids, count=_count, present=_present)
 
 from portal.outlets import api, views  # noqa: E402,F401

@@ -34,10 +34,20 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from portal import jobs
 from portal.core import clock
 from portal.db import Base
-from portal.search.engine import Hits, SearchDocument, SearchEngine
+from portal.search.engine import SCHEMA_VERSION, Hits, SearchDocument, SearchEngine
 
 HOLE_PATIENCE_SECONDS = 120
-__all__ = ["Hits", "SearchDocument", "catch_up", "engine", "enqueue", "register_source", "reindex", "search"]
+__all__ = [
+    "Hits",
+    "Presented",
+    "SearchDocument",
+    "catch_up",
+    "engine",
+    "enqueue",
+    "register_source",
+    "reindex",
+    "search",
+]
 
 
 class SearchOutboxEntry(Base):
@@ -52,20 +62,32 @@ class SearchOutboxEntry(Base):
 
 
 @dataclass(frozen=True)
+class Presented:
+    """How a search result is shown: its title, link, the text fragments are cut from, its date."""
+
+    title: str
+    url: str
+    text: str
+    date: dt.date | None = None
+    label: str = ""  # e.g. the kind or level shown beside the title
+
+
+@dataclass(frozen=True)
 class Source:
     kind: str
     load: Callable[[Session, list[int]], dict[int, SearchDocument | None]]
     all_ids: Callable[[Session], Iterable[int]]
     count: Callable[[Session], int]
+    present: Callable[[Session, list[int]], dict[int, Presented]] | None = None
 
 
 SOURCES: dict[str, Source] = {}
 _ENGINES: dict[str, SearchEngine] = {}
 
 
-def register_source(kind: str, *, load, all_ids, count) -> None:
-    """Declare how records of `kind` become documents (each feature calls this once)."""
-    SOURCES[kind] = Source(kind, load, all_ids, count)
+def register_source(kind: str, *, load, all_ids, count, present=None) -> None:
+    """Declare how records of `kind` become documents, and (for /search) how a hit is shown."""
+    SOURCES[kind] = Source(kind, load, all_ids, count, present)
 
 
 def engine() -> SearchEngine:
@@ -96,10 +118,11 @@ def _read_state() -> dict:
     try:
         return json.loads(_state_path().read_text())
     except (FileNotFoundError, ValueError):
-        return {"last_id": 0, "holes": {}}
+        return {"last_id": 0, "holes": {}, "schema": SCHEMA_VERSION}
 
 
 def _write_state(state: dict) -> None:
+    state = {**state, "schema": SCHEMA_VERSION}
     path = _state_path()
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state))
@@ -148,6 +171,9 @@ def catch_up(*, batch: int = 2000, blocking: bool = True) -> int:
     """Apply outbox rows not yet applied on this machine; returns how many rows were applied."""
     from portal.db import get_db
 
+    if _read_state().get("schema") != SCHEMA_VERSION:
+        # The index was written by a version of the portal with another schema: rebuild it.
+        return reindex()
     applied = 0
     with indexer_lock(blocking) as locked:
         if not locked:
@@ -200,7 +226,7 @@ def reindex(progress: Callable[[int, int], None] | None = None, *, chunk: int = 
         start_id = session.scalar(select(func.max(SearchOutboxEntry.id))) or 0
         total = sum(source.count(session) for source in SOURCES.values())
         done = 0
-        engine().clear()
+        engine().recreate()
         for source in SOURCES.values():
             ids = list(source.all_ids(session))
             for i in range(0, len(ids), chunk):

@@ -51,8 +51,12 @@ def build_schema() -> Schema:
         date=NUMERIC(stored=True, bits=64, sortable=True),
         digest=STORED(),
     )
-    schema.add("f_*", ID(stored=True), glob=True)
+    schema.add("f_*", ID(stored=True, sortable=True), glob=True)  # facets, also as columns for counting
     return schema
+
+
+# Raise when the schema changes: an index written with another version is rebuilt (portal.search).
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -97,6 +101,7 @@ class SearchDocument:
 class Hits:
     keys: list[tuple[str, int]]  # (kind, id) in rank order for the page asked
     total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # name -> value -> count
 
 
 class SearchEngine:
@@ -151,6 +156,15 @@ class SearchEngine:
 
     def clear(self) -> None:
         self.write([], [], clear=True)
+
+    def recreate(self) -> None:
+        """Drop the index and create it empty with the current schema (call with the indexer lock)."""
+        with self._lock:
+            self._searcher = None
+            self._index = None
+            self._cache = (None, {})
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._index = whoosh_index.create_in(str(self.dir), build_schema())
 
     def count(self, kind: str | None = None) -> int:
         searcher = self.searcher()
@@ -219,8 +233,10 @@ class SearchEngine:
         per_page: int = 20,
         limit_all: bool = False,
         sort: str = "relevance",
+        facet_names: tuple[str, ...] = (),
     ) -> Hits:
-        """Ranked (kind, id) pairs for one page (or all, unranked, with limit_all) and the total."""
+        """Ranked (kind, id) pairs for one page (or all, unranked, with limit_all), the total, and
+        for each name in facet_names the count of matches per value."""
         chunks = [c for c in _split_chunks(text) if compact(c)]
         searcher = self.searcher()
         reader = searcher.reader()
@@ -230,6 +246,7 @@ class SearchEngine:
             plain = reader.column_reader("plain")
             docnums = [d for d in docnums if _contains_all(plain[d].decode(), needles)]
         kinds_col, ids_col = reader.column_reader("kind"), reader.column_reader("obj_id")
+        facets = {name: _count_values(reader, name, docnums) for name in facet_names}
         if limit_all:
             return Hits(keys=[(kinds_col[d], ids_col[d]) for d in docnums], total=len(docnums))
         if sort == "date":
@@ -238,7 +255,24 @@ class SearchEngine:
         elif needles:
             docnums = _rank(reader, docnums, text, needles)
         window = docnums[(page - 1) * per_page : page * per_page]
-        return Hits(keys=[(kinds_col[d], ids_col[d]) for d in window], total=len(docnums))
+        return Hits(keys=[(kinds_col[d], ids_col[d]) for d in window], total=len(docnums), facets=facets)
+
+
+def _count_values(reader, name: str, docnums: list[int]) -> dict[str, int]:
+    """How many of docnums carry each value of a facet ('kind' or a facet of the documents)."""
+    column = "kind" if name == "kind" else f"f_{name}"
+    if not reader.has_column(column):
+        return {}
+    values = reader.column_reader(column)
+    counts: dict[str, int] = {}
+    for docnum in docnums:
+        try:
+            value = values[docnum]
+        except IndexError:  # a segment written before any document had this facet
+            continue
+        if value:
+            counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _contains_all(haystack: str, needles: list[str]) -> bool:

@@ -1,0 +1,167 @@
+"""/search: one box over every registered kind, with facets, fragments, paging and sorting;
+and GET /api/v1/search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal import search
+from portal.api import bp as api_bp
+from portal.api.openapi import PAGING, describe, error_response, page_of
+from portal.core import enums, uow
+from portal.core.paging import Page, parse_paging
+from portal.errors import DomainError
+from portal.search.highlight import fragment
+
+bp = Blueprint("search", __name__)
+
+FACETS = ("kind", "level", "status", "topic", "year")
+KIND_LABELS = {
+    "standard": _l("标准"),
+    "training": _l("培训资料"),
+    "notice": _l("通知公告"),
+    "outlet": _l("回收网点"),
+    "member": _l("会员单位"),
+}
+REWRITERS: list = []  # features may register fn(query) -> query (e.g. standard numbers in any spacing)
+
+
+# Where a facet's codes are looked up first (a code such as "pending" exists in several lists).
+FACET_ENUMS = {"status": ("OUTLET_STATES", "STANDARD_STATES"), "level": ("STANDARD_LEVELS",),
+               "topic": ("STANDARD_TOPICS",), "city": ("CITIES",), "tier": ("TIERS",)}  # fmt: skip
+
+
+def facet_label(name: str, value: str) -> str:
+    """A facet value in the reader's language."""
+    if name == "kind":
+        return str(KIND_LABELS.get(value, value))
+    preferred = [getattr(enums, n, None) for n in FACET_ENUMS.get(name, ())]
+    others = [e for e in vars(enums).values() if isinstance(e, enums.Enumeration)]
+    for enum in [e for e in preferred if e is not None] + others:
+        if value in enum:
+            return enum.label(value)
+    return value
+
+
+def sees_members_only() -> bool:
+    return current_user.is_authenticated and (current_user.is_member or current_user.role in ("staff", "admin"))
+
+
+def parse_request(args) -> dict:
+    """q, filters, sort and paging from query arguments; DomainError names what is wrong."""
+    q = (args.get("q") or "").strip()[:200]
+    sort = args.get("sort") or "relevance"
+    if sort not in ("relevance", "date"):
+        raise DomainError(_("sort 只能是 relevance 或 date。"), {"sort": _("只能是 relevance 或 date。")})
+    kinds = [k for k in args.getlist("kind") if k]
+    unknown = [k for k in kinds if k not in search.SOURCES]
+    if unknown:
+        raise DomainError(_("未知的类别：%(k)s", k="、".join(unknown)), {"kind": _("未知的类别。")})
+    filters = {name: args.get(name) for name in FACETS[1:] if args.get(name)}
+    if "year" in filters and not (filters["year"].isdigit() and len(filters["year"]) == 4):
+        raise DomainError(_("year 应为四位年份。"), {"year": _("应为四位年份。")})
+    page, per_page = parse_paging(args, default_per_page=10, max_per_page=50)
+    for rewrite in REWRITERS:
+        q = rewrite(q)
+    return {"q": q, "kinds": kinds, "filters": filters, "sort": sort, "page": page, "per_page": per_page}
+
+
+def run(params: dict):
+    """Search, then load what each hit shows (in rank order)."""
+    exclude = {} if sees_members_only() else {"access": "members"}
+    hits = search.search(
+        params["q"], kinds=params["kinds"] or None, filters=params["filters"], exclude=exclude,
+        page=params["page"], per_page=params["per_page"], sort=params["sort"], facet_names=FACETS,
+    )  # fmt: skip
+    by_kind: dict[str, list[int]] = {}
+    for kind, object_id in hits.keys:
+        by_kind.setdefault(kind, []).append(object_id)
+    shown: dict[tuple[str, int], search.Presented] = {}
+    session = uow.session()
+    for kind, ids in by_kind.items():
+        source = search.SOURCES.get(kind)
+        if source and source.present:
+            for object_id, presented in source.present(session, ids).items():
+                shown[(kind, object_id)] = presented
+    results = [
+        (kind, object_id, shown[(kind, object_id)]) for kind, object_id in hits.keys if (kind, object_id) in shown
+    ]
+    return hits, results
+
+
+@bp.get("/search")
+def page():
+    try:
+        params = parse_request(request.args)
+    except DomainError as err:
+        return render_template("search/index.html", params=None, hits=None, results=[], errors=err.fields), 422
+    hits, results = run(params) if params["q"] or params["kinds"] or params["filters"] else (None, [])
+    hits_page = Page(results, hits.total, params["page"], params["per_page"]) if hits else None
+    return render_template(
+        "search/index.html", params=params, hits=hits, results=results, errors={}, fragment=fragment,
+        facet_label=facet_label, facets=FACETS, hits_page=hits_page,
+    )  # fmt: skip
+
+
+@api_bp.get("/search")
+def api_search():
+    params = parse_request(request.args)
+    hits, results = run(params)
+    items = [
+        {
+            "kind": kind,
+            "id": object_id,
+            "title": shown.title,
+            "url": shown.url,
+            "fragment": str(fragment(shown.text, params["q"])),
+            "date": shown.date.isoformat() if shown.date else None,
+        }
+        for kind, object_id, shown in results
+    ]
+    facets = {name: [{"value": v, "label": facet_label(name, v), "count": n} for v, n in counts.items()]
+              for name, counts in hits.facets.items() if counts}  # fmt: skip
+    return jsonify(items=items, total=hits.total, page=params["page"], per_page=params["per_page"], facets=facets)
+
+
+describe(
+    {
+        "/search": {
+            "get": {
+                "summary": "Search everything public (standards, training, notices, outlets, members)",
+                "operationId": "search",
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                     "description": "Words or fragments in Chinese or English; quoted phrases; all must occur."},
+                    {"name": "kind", "in": "query", "schema": {"type": "string"},
+                     "description": "Restrict to a kind (repeatable): standard, training, notice, outlet, member."},
+                    *[{"name": n, "in": "query", "schema": {"type": "string"}, "description": f"Facet filter: {n}."}
+                      for n in FACETS[1:]],
+                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "date"]}},
+                    *PAGING,
+                ],
+                "responses": {
+                    "200": {"description": "A page of results with facet counts.",
+                            "content": {"application/json": {"schema": page_of("#/components/schemas/SearchHit")}}},
+                    "422": error_response("A parameter is invalid."),
+                },
+            }
+        }
+    },
+    {
+        "SearchHit": {
+            "type": "object",
+            "required": ["kind", "id", "title", "url", "fragment"],
+            "properties": {
+                "kind": {"type": "string"},
+                "id": {"type": "integer"},
+                "title": {"type": "string"},
+                "url": {"type": "string"},
+                "fragment": {"type": "string", "description": "HTML; the matched words wrapped in <mark>."},
+                "date": {"type": ["string", "null"], "format": "date"},
+            },
+        }
+    },
+)  # fmt: skip
