@@ -227,16 +227,16 @@ def reindex(progress: Callable[[int, int], None] | None = None, *, chunk: int = 
         total = sum(source.count(session) for source in SOURCES.values())
         done = 0
         engine().recreate()
+        documents: list[SearchDocument] = []
         for source in SOURCES.values():
             ids = list(source.all_ids(session))
             for i in range(0, len(ids), chunk):
                 part = ids[i : i + chunk]
-                docs = source.load(session, part)
-                engine().write([d for d in docs.values() if d is not None], [])
+                documents.extend(d for d in source.load(session, part).values() if d is not None)
                 done += len(part)
                 if progress:
                     progress(done, total)
-        engine().optimize()
+        engine().write(documents, [])  # one commit, one segment: no merging afterwards
         _write_state({"last_id": start_id, "holes": {}})
     catch_up()  # what changed while rebuilding
     return done
