@@ -126,9 +126,10 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import auth, campaigns, main, notify, outlets
+    from portal import auth, campaigns, consultations, main, notices, notify, outlets, training
     from portal.api import bp as api_bp
     from portal.api import health_bp
+    from portal.library import bp as library_bp
     from portal.members import account_bp, members_bp, staff_bp
     from portal.search import views as search_views
 
@@ -141,6 +142,10 @@ def _register_blueprints(app: Flask) -> None:
         staff_bp,
         outlets.bp,
         campaigns.bp,
+        library_bp,
+        notices.bp,
+        consultations.bp,
+        training.bp,
         search_views.bp,
         health_bp,
     ):

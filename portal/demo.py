@@ -294,7 +294,173 @@ def seed_campaigns(session: Session, ctx: SeedContext) -> None:
     ctx.created.append(f"campaign {campaign.name}")
 
 
-STEPS = [seed_accounts, seed_members, seed_outlets, seed_campaigns]
+def seed_standards(session: Session, ctx: SeedContext) -> None:
+    """The standards catalogue of content/library/standards.json (real entries, not demo data)."""
+    from portal.library.services import load_catalogue
+
+    path = PROJECT_ROOT / "content" / "library" / "standards.json"
+    added = load_catalogue(session, json.loads(path.read_text(encoding="utf-8"))["standards"])
+    if added:
+        ctx.created.append(f"{len(added)} standards")
+
+
+def seed_notices(session: Session, ctx: SeedContext) -> None:
+    """The provincial plan and four national policy documents (to be checked), and two demo notices."""
+    from portal.auth.models import User
+    from portal.notices import services
+    from portal.notices.models import Notice
+
+    if session.scalar(select(Notice.id).where(Notice.is_demo).limit(1)) is not None:
+        return
+    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
+    if staff is None:
+        return
+    title = "山东省新能源汽车动力蓄电池回收利用工作实施方案"
+    text = (PROJECT_ROOT / "content" / "library" / "plan.txt").read_text(encoding="utf-8")
+    body = text[text.index(title) + len(title) :].strip() if title in text else text.strip()
+    # Titles and years only: number, date and text are to be checked against the originals.
+    documents = [
+        (title, "山东省工业和信息化厅等", 2019, body),
+        ("新能源汽车动力蓄电池回收利用管理暂行办法", "工业和信息化部等七部门", 2018, ""),
+        ("新能源汽车动力蓄电池回收利用溯源管理暂行规定", "工业和信息化部", 2018, ""),
+        ("新能源汽车动力蓄电池回收服务网点建设和运营指南", "工业和信息化部", 2019, ""),
+        ("新能源汽车废旧动力蓄电池综合利用行业规范条件（2019年本）", "工业和信息化部", 2019, ""),
+    ]
+    placeholder = "本条目仅列出文件名称和年份；文号、发布日期和正文尚待与原文核对。"
+    for name, source, year, text_body in documents:
+        data = services.NoticeInput(
+            kind="policy", title=name, source=source, body=text_body or placeholder, published_on=dt.date(year, 1, 1)
+        )
+        services.publish(session, staff, data, needs_check=True, is_demo=True)
+    today = clock.today()
+    demo = [
+        ("notice", "关于征集团体标准起草单位的通知（演示）", "请有意参与起草的会员单位于本月底前向秘书处报名。", 3, 60),
+        ("news", "秘书处开展回收服务网点全面核查（演示）", "秘书处会同各市对回收服务网点开展现场核查。", 1, None),
+    ]
+    for kind, name, text_body, days_ago, valid_days in demo:
+        data = services.NoticeInput(
+            kind=kind,
+            title=name,
+            source="山东省动力电池回收利用协会秘书处",
+            body=text_body,
+            published_on=today - dt.timedelta(days=days_ago),
+            expires_on=today + dt.timedelta(days=valid_days) if valid_days else "",
+        )
+        services.publish(session, staff, data, is_demo=True)
+    ctx.created.append("notices")
+
+
+def seed_training(session: Session, ctx: SeedContext) -> None:
+    """Two training materials (one for members only) and an upcoming event with registrations."""
+    from portal.auth.models import User
+    from portal.training import services
+    from portal.training.models import TrainingMaterial
+
+    if session.scalar(select(TrainingMaterial.id).where(TrainingMaterial.is_demo).limit(1)) is not None:
+        return
+    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
+    if staff is None:
+        return
+    materials = [
+        (
+            "废旧动力蓄电池回收服务网点运营实务（演示）",
+            "网点标识、贮存条件、消防器材、台账记录与移交要求。",
+            "网点运营人员",
+            "outlet",
+            "basic",
+            False,
+        ),
+        (
+            "GB/T 33598.3 放电规范解读（演示）",
+            "拆解前放电的方法、终止电压判定与安全防护，附案例。",
+            "再生利用企业技术人员",
+            "standards",
+            "intermediate",
+            True,
+        ),
+    ]
+    for title, summary, audience, topic, level, members_only in materials:
+        data = services.MaterialInput(
+            title=title,
+            summary=summary,
+            audience=audience,
+            topic=topic,
+            level=level,
+            members_only=members_only,
+            video_links="https://training.example.cn/videos/demo",
+        )
+        services.create_material(session, staff, data, is_demo=True)
+    start = dt.datetime.combine(clock.today() + dt.timedelta(days=21), dt.time(9, 0))
+    event = services.create_event(
+        session,
+        staff,
+        services.EventInput(
+            title="回收服务网点安全管理培训班（演示）",
+            description="面向网点负责人和安全员，含现场演练。",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=7),
+            place="济南市历下区经十路（演示地址）",
+            capacity=2,
+        ),
+        is_demo=True,
+    )
+    for email in ("contact01@demo.sdbra.cn", "contact02@demo.sdbra.cn", "contact03@demo.sdbra.cn"):
+        user = session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            services.register(session, user, event.id)  # the third joins the waiting list
+    ctx.created.append("training")
+
+
+def seed_consultations(session: Session, ctx: SeedContext) -> None:
+    """An association standard draft open for comment, with one member's comment."""
+    from portal.auth.models import User
+    from portal.consultations import services
+    from portal.consultations.models import Consultation
+
+    if session.scalar(select(Consultation.id).limit(1)) is not None:
+        return
+    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
+    if staff is None:
+        return
+    clauses = "\n".join(
+        [
+            "1 范围 本文件规定了废旧动力蓄电池回收服务网点的建设、运营和安全管理要求。",
+            "4.1 网点应设置“废旧动力蓄电池回收服务网点”标识，并公示作业流程。",
+            "4.2 收集型网点贮存场地面积不应小于10平方米，贮存量不应超过5吨。",
+            "5.1 网点应配备消防沙、灭火器、烟雾报警器等消防设施。",
+            "5.2 网点应具备放电设施或安全箱，用于存放存在安全隐患的电池。",
+            "6 网点应记录每个电池包的来源、编码、类型、数量、去向和车辆识别代号，保存3年。",
+        ]
+    )
+    consultation = services.open_round(
+        session,
+        staff,
+        services.ConsultationInput(
+            code="T/SDBRA 001—202X",
+            title="废旧动力蓄电池回收服务网点运营管理规范（征求意见稿，演示）",
+            description="请会员单位于截止日期前逐条提出意见。",
+            deadline=clock.today() + dt.timedelta(days=30),
+            clauses=clauses,
+        ),
+        is_demo=True,
+    )
+    member = session.scalar(select(User).where(User.email == "contact01@demo.sdbra.cn"))
+    if member is not None:
+        clause = next(c for c in consultation.clauses if c.number == "4.2")
+        services.add_comment(session, member, consultation.id, clause.id, "建议明确“贮存量”按电池包额定质量计算。")
+    ctx.created.append("consultation")
+
+
+STEPS = [
+    seed_accounts,
+    seed_members,
+    seed_outlets,
+    seed_campaigns,
+    seed_standards,
+    seed_notices,
+    seed_training,
+    seed_consultations,
+]
 
 
 def seed(session: Session) -> SeedContext:

@@ -72,5 +72,8 @@ def register_web(app: Flask) -> None:
         enums.REQUEST_STATES,
         enums.OUTLET_TYPES,
         enums.OUTLET_STATES,
+        enums.STANDARD_LEVELS,
+        enums.STANDARD_TOPICS,
+        enums.STANDARD_STATES,
     ):
         app.jinja_env.filters[enum.name] = enum.label

@@ -52,7 +52,7 @@ def _migrate(url: str, data_dir: Path) -> None:
 
     app = create_app({**BASE_CONFIG, "DATABASE_URL": url, "PORTAL_DATA_DIR": str(data_dir)})
     with app.app_context():
-        upgrade(revision="heads")  # every branch (features may add migrations in parallel)
+        upgrade()
     app.extensions["portal_db"].dispose()
 
 

@@ -19,10 +19,14 @@ class Item:
     aliases: tuple[str, ...] = ()
 
 
+REGISTRY: dict[str, Enumeration] = {}  # every enumeration by name, wherever it is defined
+
+
 class Enumeration:
     """A closed list of codes with labels."""
 
     def __init__(self, name: str, items: list[Item]) -> None:
+        REGISTRY[name] = self
         self.name = name
         self.items = items
         self._by_code = {item.code: item for item in items}
@@ -186,3 +190,40 @@ OUTLET_TYPE_RULES = {
     "collection": {"min_area_m2": 10, "max_stored_t": 5},
     "centralized": {"min_capacity_t": 30},
 }
+
+STANDARD_LEVELS = Enumeration(
+    "standard_level",
+    [
+        Item("national", "国家标准", "National standard", ("国标",)),
+        Item("industry", "行业标准", "Industry standard", ("行标",)),
+        Item("local", "地方标准", "Local standard", ("地标",)),
+        Item("association", "团体标准", "Association standard", ("团标",)),
+        Item("enterprise", "企业标准", "Enterprise standard", ("企标",)),
+    ],
+)
+
+STANDARD_TOPICS = Enumeration(
+    "standard_topic",
+    [
+        Item("coding", "编码与溯源", "Coding and traceability"),
+        Item("residual_capacity", "余能检测", "Residual capacity testing"),
+        Item("cascade_use", "梯次利用", "Cascade use"),
+        Item("dismantling", "拆卸与拆解", "Removal and dismantling"),
+        Item("material_recovery", "再生利用", "Material recovery"),
+        Item("packaging_transport", "包装运输", "Packaging and transport"),
+        Item("storage_outlets", "贮存与回收服务网点", "Storage and collection outlets"),
+        Item("safety", "安全", "Safety"),
+        Item("management", "管理", "Management"),
+    ],
+)
+
+STANDARD_STATES = Enumeration(
+    "standard_state",
+    [
+        Item("draft_for_comment", "征求意见", "Draft for comment", ("征求意见稿",)),
+        Item("upcoming", "即将实施", "Not yet in force"),
+        Item("in_force", "现行", "In force", ("现行有效",)),
+        Item("replaced", "被代替", "Replaced"),
+        Item("withdrawn", "废止", "Withdrawn", ("已废止",)),
+    ],
+)

@@ -18,9 +18,15 @@ SIGNATURES = {
     "pdf": (b"%PDF-",),
     "png": (b"\x89PNG\r\n\x1a\n",),
     "jpg": (b"\xff\xd8\xff",),
+    "pptx": (b"PK\x03\x04",),  # a ZIP; check_upload also looks for the presentation inside
 }
-MIME = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
-KIND_LABELS = {"pdf": "PDF", "png": "PNG", "jpg": "JPG"}
+MIME = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+KIND_LABELS = {"pdf": "PDF", "png": "PNG", "jpg": "JPG", "pptx": "PPTX"}
 
 
 @dataclass(frozen=True)
@@ -75,12 +81,26 @@ def check_upload(file_storage, *, field: str, allowed: tuple[str, ...], max_byte
     if not data:
         raise DomainError(_("文件是空的。"), {field: _("文件是空的。")})
     kind = sniff(data[:16])
+    if kind == "pptx" and not _is_pptx(data):
+        kind = None
     if kind not in allowed:
         names = "、".join(KIND_LABELS[k] for k in allowed)
         message = _("文件类型不符：只接受 %(kinds)s 文件（按文件内容判断，不看扩展名）。", kinds=names)
         raise DomainError(message, {field: message})
     original = Path(file_storage.filename.replace("\\", "/")).name[:200]
     return CheckedUpload(data=data, kind=kind, original_name=original)
+
+
+def _is_pptx(data: bytes) -> bool:
+    """A ZIP holding a PowerPoint presentation (not any ZIP, XLSX or DOCX)."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "ppt/presentation.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
 
 
 def upload_path(name: str) -> Path:
@@ -93,3 +113,32 @@ def upload_path(name: str) -> Path:
 def remove_upload(name: str | None) -> None:
     if name:
         upload_path(name).unlink(missing_ok=True)
+
+
+def remove_after_commit(session, names) -> None:
+    """Delete stored uploads once the session's transaction commits (kept if it rolls back)."""
+    session.info.setdefault("_uploads_to_remove", []).extend(n for n in names if n)
+
+
+def _remove_committed(session) -> None:
+    import contextlib
+
+    for name in session.info.pop("_uploads_to_remove", []):
+        with contextlib.suppress(DomainError, OSError):  # a file already gone must not disturb the commit
+            remove_upload(name)
+
+
+def _forget_removals(session) -> None:
+    session.info.pop("_uploads_to_remove", None)
+
+
+def _install_listeners() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _remove_committed):
+        event.listen(Session, "after_commit", _remove_committed)
+        event.listen(Session, "after_rollback", _forget_removals)
+
+
+_install_listeners()

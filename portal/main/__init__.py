@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
-from portal.core import uow
+from portal.core import clock, uow
 
 bp = Blueprint("main", __name__)
 
@@ -13,12 +13,14 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     from portal.members.models import Enterprise, Membership
+    from portal.notices.queries import latest_for_home
 
     db = uow.session()
     member_count = db.scalar(
         select(func.count()).select_from(Enterprise).join(Membership).where(Enterprise.status == "member")
     )
-    return render_template("main/index.html", member_count=member_count or 0)
+    notices = latest_for_home(db, clock.today())
+    return render_template("main/index.html", member_count=member_count or 0, notices=notices)
 
 
 @bp.get("/about")

@@ -83,11 +83,13 @@ def _present_members(session, ids):
 
     return {
         e.id: Presented(
-            title=e.name, url=f"/members/{e.id}", text=f"{e.description or ''}　{e.address}",
+            title=e.name,
+            url=f"/members/{e.id}",
+            text=f"{e.description or ''}　{e.address}",
             label=TIERS.label(e.membership.tier) if e.membership else "",
         )
         for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))
-    }  # fmt: skip
+    }
 
 
 search.register_source("member", load=_load_members, all_ids=_member_ids, count=_member_count, present=_present_members)

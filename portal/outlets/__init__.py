@@ -62,11 +62,14 @@ def _present(session, ids):
 
     return {
         o.id: search.Presented(
-            title=o.name, url=f"/outlets/{o.code}", text=f"{o.address}　{o.operator_name}　{o.phone}",
-            date=o.last_verified_on, label=OUTLET_STATES.label(o.status),
+            title=o.name,
+            url=f"/outlets/{o.code}",
+            text=f"{o.address}　{o.operator_name}　{o.phone}",
+            date=o.last_verified_on,
+            label=OUTLET_STATES.label(o.status),
         )
         for o in session.scalars(select(Outlet).where(Outlet.id.in_(ids)))
-    }  # fmt: skip
+    }
 
 
 search.register_source("outlet", load=_load, all_ids=_all_ids, count=_count, present=_present)

@@ -26,21 +26,25 @@ KIND_LABELS = {
     "outlet": _l("回收网点"),
     "member": _l("会员单位"),
 }
-REWRITERS: list = []  # features may register fn(query) -> query (e.g. standard numbers in any spacing)
+REWRITERS: list = []  # features add fn(query) -> query here (e.g. standard numbers in any spacing)
 
 
 # Where a facet's codes are looked up first (a code such as "pending" exists in several lists).
-FACET_ENUMS = {"status": ("OUTLET_STATES", "STANDARD_STATES"), "level": ("STANDARD_LEVELS",),
-               "topic": ("STANDARD_TOPICS",), "city": ("CITIES",), "tier": ("TIERS",)}  # fmt: skip
+FACET_ENUMS = {
+    "status": ("outlet_state", "standard_state"),
+    "level": ("standard_level", "training_level"),
+    "topic": ("standard_topic", "training_topic"),
+    "city": ("city",),
+    "tier": ("tier",),
+}
 
 
 def facet_label(name: str, value: str) -> str:
     """A facet value in the reader's language."""
     if name == "kind":
         return str(KIND_LABELS.get(value, value))
-    preferred = [getattr(enums, n, None) for n in FACET_ENUMS.get(name, ())]
-    others = [e for e in vars(enums).values() if isinstance(e, enums.Enumeration)]
-    for enum in [e for e in preferred if e is not None] + others:
+    preferred = [enums.REGISTRY[n] for n in FACET_ENUMS.get(name, ()) if n in enums.REGISTRY]
+    for enum in preferred + list(enums.REGISTRY.values()):
         if value in enum:
             return enum.label(value)
     return value
@@ -73,9 +77,15 @@ def run(params: dict):
     """Search, then load what each hit shows (in rank order)."""
     exclude = {} if sees_members_only() else {"access": "members"}
     hits = search.search(
-        params["q"], kinds=params["kinds"] or None, filters=params["filters"], exclude=exclude,
-        page=params["page"], per_page=params["per_page"], sort=params["sort"], facet_names=FACETS,
-    )  # fmt: skip
+        params["q"],
+        kinds=params["kinds"] or None,
+        filters=params["filters"],
+        exclude=exclude,
+        page=params["page"],
+        per_page=params["per_page"],
+        sort=params["sort"],
+        facet_names=FACETS,
+    )
     by_kind: dict[str, list[int]] = {}
     for kind, object_id in hits.keys:
         by_kind.setdefault(kind, []).append(object_id)
@@ -101,9 +111,16 @@ def page():
     hits, results = run(params) if params["q"] or params["kinds"] or params["filters"] else (None, [])
     hits_page = Page(results, hits.total, params["page"], params["per_page"]) if hits else None
     return render_template(
-        "search/index.html", params=params, hits=hits, results=results, errors={}, fragment=fragment,
-        facet_label=facet_label, facets=FACETS, hits_page=hits_page,
-    )  # fmt: skip
+        "search/index.html",
+        params=params,
+        hits=hits,
+        results=results,
+        errors={},
+        fragment=fragment,
+        facet_label=facet_label,
+        facets=FACETS,
+        hits_page=hits_page,
+    )
 
 
 @api_bp.get("/search")
@@ -121,8 +138,11 @@ def api_search():
         }
         for kind, object_id, shown in results
     ]
-    facets = {name: [{"value": v, "label": facet_label(name, v), "count": n} for v, n in counts.items()]
-              for name, counts in hits.facets.items() if counts}  # fmt: skip
+    facets = {
+        name: [{"value": v, "label": facet_label(name, v), "count": n} for v, n in counts.items()]
+        for name, counts in hits.facets.items()
+        if counts
+    }
     return jsonify(items=items, total=hits.total, page=params["page"], per_page=params["per_page"], facets=facets)
 
 
@@ -133,18 +153,30 @@ describe(
                 "summary": "Search everything public (standards, training, notices, outlets, members)",
                 "operationId": "search",
                 "parameters": [
-                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
-                     "description": "Words or fragments in Chinese or English; quoted phrases; all must occur."},
-                    {"name": "kind", "in": "query", "schema": {"type": "string"},
-                     "description": "Restrict to a kind (repeatable): standard, training, notice, outlet, member."},
-                    *[{"name": n, "in": "query", "schema": {"type": "string"}, "description": f"Facet filter: {n}."}
-                      for n in FACETS[1:]],
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "schema": {"type": "string", "maxLength": 200},
+                        "description": "Words or fragments in Chinese or English; quoted phrases; all must occur.",
+                    },
+                    {
+                        "name": "kind",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "Restrict to a kind (repeatable): standard, training, notice, outlet, member.",
+                    },
+                    *[
+                        {"name": n, "in": "query", "schema": {"type": "string"}, "description": f"Facet filter: {n}."}
+                        for n in FACETS[1:]
+                    ],
                     {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "date"]}},
                     *PAGING,
                 ],
                 "responses": {
-                    "200": {"description": "A page of results with facet counts.",
-                            "content": {"application/json": {"schema": page_of("#/components/schemas/SearchHit")}}},
+                    "200": {
+                        "description": "A page of results with facet counts.",
+                        "content": {"application/json": {"schema": page_of("#/components/schemas/SearchHit")}},
+                    },
                     "422": error_response("A parameter is invalid."),
                 },
             }
@@ -164,4 +196,4 @@ describe(
             },
         }
     },
-)  # fmt: skip
+)

@@ -82,16 +82,21 @@ def test_the_page_shows_facets_fragments_and_an_empty_hint(client, corpus):
 
 def test_members_only_documents_are_found_only_by_members(app, client, session, corpus, login, monkeypatch):
     def load(s, ids):
-        return {i: SearchDocument(kind="secret", id=i, title="会员专享培训课件", texts=["放电规范详解"],
-                                  facets={"access": "members"}) for i in ids}  # fmt: skip
+        return {
+            i: SearchDocument(
+                kind="secret", id=i, title="会员专享培训课件", texts=["放电规范详解"], facets={"access": "members"}
+            )
+            for i in ids
+        }
 
     def present(s, ids):
         return {i: search.Presented(title="会员专享培训课件", url="/training/1", text="放电规范详解") for i in ids}
 
     monkeypatch.setitem(
-        search.SOURCES, "secret",
+        search.SOURCES,
+        "secret",
         search.Source("secret", load, lambda s: [1], lambda s: 1, present),
-    )  # fmt: skip
+    )
     search.enqueue(session, "secret", 1)
     session.commit()
     search.catch_up()

@@ -1,0 +1,128 @@
+"""Finding standards: a query that is a standard number filters by its parts; other text uses the index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from portal import search
+from portal.core.enums import STANDARD_LEVELS, STANDARD_STATES, STANDARD_TOPICS
+from portal.core.paging import Page
+from portal.errors import DomainError
+from portal.library.models import Standard
+from portal.library.numbers import StandardNumber, parse_number
+
+
+@dataclass
+class StandardFilters:
+    q: str | None = None
+    level: str | None = None
+    status: str | None = None
+    topic: str | None = None
+    year: int | None = None
+
+    @property
+    def number(self) -> StandardNumber | None:
+        """The query read as a standard number (``34015``, ``gbt34015.3``), if it is one."""
+        return parse_number(self.q, allow_bare=True) if self.q else None
+
+    def facets(self) -> dict:
+        return {
+            "level": self.level,
+            "status": self.status,
+            "topic": self.topic,
+            "year": str(self.year) if self.year else None,
+        }
+
+
+def parse_filters(args) -> StandardFilters:
+    """Read filters from query arguments (codes or Chinese labels); DomainError names a bad one."""
+    errors: dict[str, str] = {}
+    filters = StandardFilters(q=(args.get("q") or "").strip()[:100] or None)
+    for name, enum in (("level", STANDARD_LEVELS), ("status", STANDARD_STATES), ("topic", STANDARD_TOPICS)):
+        raw = (args.get(name) or "").strip()
+        if raw:
+            code = enum.parse(raw)
+            if code is None:
+                errors[name] = _("无法识别的取值：%(v)s", v=raw)
+            setattr(filters, name, code)
+    raw_year = (args.get("year") or "").strip()
+    if raw_year:
+        if raw_year.isascii() and raw_year.isdigit() and len(raw_year) == 4 and 1950 <= int(raw_year) <= 2100:
+            filters.year = int(raw_year)
+        else:
+            errors["year"] = _("年份应为四位数字，例如 2021。")
+    if errors:
+        raise DomainError(_("查询参数无效。"), errors)
+    return filters
+
+
+def _ordered(stmt: Select) -> Select:
+    return stmt.order_by(
+        Standard.prefix,
+        func.length(Standard.base_number),
+        Standard.base_number,
+        func.coalesce(Standard.part, 0),
+        Standard.year,
+        Standard.id,
+    )
+
+
+def _sql(filters: StandardFilters, *, public: bool = True) -> Select:
+    stmt = select(Standard)
+    if public:
+        stmt = stmt.where(Standard.is_published)
+    for name in ("level", "status", "topic", "year"):
+        value = getattr(filters, name)
+        if value:
+            stmt = stmt.where(getattr(Standard, name) == value)
+    number = filters.number
+    if number is not None:
+        stmt = stmt.where(Standard.base_number == number.base_key)
+        if number.prefix:
+            stmt = stmt.where(Standard.prefix == number.prefix)
+        if number.part is not None:
+            stmt = stmt.where(Standard.part == number.part)
+        elif number.year is not None:  # a year without part names one edition of the whole standard
+            stmt = stmt.where(Standard.part.is_(None))
+        if number.year is not None:
+            stmt = stmt.where(Standard.year == number.year)
+    return stmt
+
+
+def find(session: Session, filters: StandardFilters, page: int, per_page: int) -> Page:
+    """One page of published standards: by number parts, by the index for text, else in number order."""
+    if filters.q and filters.number is None:
+        hits = search.search(filters.q, kinds=["standard"], filters=filters.facets(), page=page, per_page=per_page)
+        ids = [object_id for _kind, object_id in hits.keys]
+        rows = {s.id: s for s in session.scalars(select(Standard).where(Standard.id.in_(ids), Standard.is_published))}
+        return Page([rows[i] for i in ids if i in rows], hits.total, page, per_page)
+    stmt = _sql(filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = list(session.scalars(_ordered(stmt).limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)
+
+
+def staff_list(session: Session, q: str, page: int, per_page: int) -> Page:
+    """Every standard, drafts too, for staff: by number, or a fragment of the number or title."""
+    stmt = select(Standard)
+    text = (q or "").strip()[:100]
+    if text:
+        number = parse_number(text, allow_bare=True)
+        if number is not None:
+            stmt = _sql(StandardFilters(q=text), public=False)
+        else:
+            like = f"%{text.replace('%', '').replace('_', '')}%"
+            stmt = stmt.where(or_(Standard.title_zh.like(like), Standard.number.like(like)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = list(session.scalars(_ordered(stmt).limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)
+
+
+def years(session: Session) -> list[int]:
+    """Years of published standards, newest first, for the filter list."""
+    stmt = select(Standard.year).where(Standard.is_published, Standard.year.is_not(None)).distinct()
+    return sorted(session.scalars(stmt), reverse=True)

@@ -1,0 +1,158 @@
+"""Notice pages: the public list and detail, attachments, staff publishing."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.core import clock, uow
+from portal.core.files import CheckedUpload, check_upload, upload_path
+from portal.core.paging import paginate, parse_paging
+from portal.core.permissions import staff_required
+from portal.errors import DomainError, apply_to_form
+from portal.notices import bp, queries, services
+from portal.notices.forms import NoticeForm
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def checked_files(files, *, field: str, allowed: tuple[str, ...], max_bytes: int, limit: int) -> list[CheckedUpload]:
+    """Check every file of a multiple-file field (type from the content, size); nothing is stored yet."""
+    files = [f for f in (files or []) if getattr(f, "filename", "")]
+    if len(files) > limit:
+        raise DomainError(_("最多上传%(n)d个文件。", n=limit), {field: _("最多上传%(n)d个文件。", n=limit)})
+    return [check_upload(f, field=field, allowed=allowed, max_bytes=max_bytes) for f in files]
+
+
+def send_stored(stored_name: str, mime: str, download_name: str, *, attachment: bool, public: bool):
+    """Serve an upload with its stored type and its original name."""
+    path = upload_path(stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=mime, as_attachment=attachment, download_name=download_name)
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response
+
+
+@bp.get("/notices")
+def index():
+    kind_raw = (request.args.get("kind") or "").strip()
+    kind = services.NOTICE_KINDS.parse(kind_raw) if kind_raw else None
+    if kind_raw and kind is None:
+        raise DomainError(_("无法识别的类别：%(v)s", v=kind_raw), {"kind": _("无法识别的类别。")})
+    page, per_page = parse_paging(request.args)
+    result = paginate(uow.session(), queries.current(clock.today(), kind), page, per_page)
+    return render_template("notices/index.html", page=result, kind=kind)
+
+
+@bp.get("/notices/<int:notice_id>")
+def detail(notice_id: int):
+    notice = services.get_notice(uow.session(), notice_id)
+    today = clock.today()
+    if notice.published_on > today and not (current_user.is_authenticated and current_user.is_staff):
+        abort(404)  # scheduled, not yet public
+    return render_template("notices/detail.html", notice=notice, expired=notice.is_expired(today))
+
+
+@bp.get("/notices/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    db = uow.session()
+    found = services.get_attachment(db, attachment_id)
+    if found is None:
+        abort(404)
+    notice = services.get_notice(db, found.notice_id)
+    if notice.published_on > clock.today() and not (current_user.is_authenticated and current_user.is_staff):
+        abort(404)
+    inline = request.args.get("download") is None
+    return send_stored(found.file, found.mime, found.original_name, attachment=not inline, public=True)
+
+
+# --- staff ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/staff/notices")
+@staff_required
+def manage():
+    page, per_page = parse_paging(request.args)
+    result = paginate(uow.session(), queries.all_for_staff(), page, per_page)
+    return render_template("notices/manage.html", page=result, today=clock.today())
+
+
+def _input(form: NoticeForm) -> services.NoticeInput:
+    return services.NoticeInput(
+        kind=form.kind.data or "",
+        title=form.title.data or "",
+        source=form.source.data or "",
+        body=form.body.data or "",
+        published_on=form.published_on.data or "",
+        expires_on=form.expires_on.data or "",
+    )
+
+
+def _files(form: NoticeForm) -> list[CheckedUpload]:
+    return checked_files(
+        form.attachments.data,
+        field="attachments",
+        allowed=services.ATTACHMENT_KINDS,
+        max_bytes=services.ATTACHMENT_MAX_BYTES,
+        limit=services.MAX_ATTACHMENTS,
+    )
+
+
+@bp.route("/staff/notices/new", methods=["GET", "POST"])
+@staff_required
+def create():
+    form = NoticeForm()
+    if request.method == "GET":
+        form.published_on.data = clock.today().isoformat()
+    if form.validate_on_submit():
+        try:
+            notice = services.publish(uow.session(), _me(), _input(form), _files(form))
+        except DomainError as err:
+            apply_to_form(form, err)
+        else:
+            flash(_("已发布。"), "success")
+            return redirect(url_for("notices.detail", notice_id=notice.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("notices/form.html", form=form, notice=None), status
+
+
+@bp.route("/staff/notices/<int:notice_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(notice_id: int):
+    db = uow.session()
+    notice = services.get_notice(db, notice_id)
+    form = NoticeForm(obj=None)
+    if request.method == "GET":
+        form.kind.data, form.title.data, form.source.data = notice.kind, notice.title, notice.source
+        form.body.data, form.published_on.data = notice.body, notice.published_on.isoformat()
+        form.expires_on.data = notice.expires_on.isoformat() if notice.expires_on else ""
+    if form.validate_on_submit():
+        try:
+            services.update(db, _me(), notice.id, _input(form), _files(form))
+        except DomainError as err:
+            apply_to_form(form, err)
+        else:
+            flash(_("已保存。"), "success")
+            return redirect(url_for("notices.detail", notice_id=notice.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("notices/form.html", form=form, notice=notice), status
+
+
+@bp.post("/staff/notices/<int:notice_id>/delete")
+@staff_required
+def delete(notice_id: int):
+    services.delete(uow.session(), _me(), notice_id)
+    flash(_("已删除。"), "success")
+    return redirect(url_for("notices.manage"))
+
+
+@bp.post("/staff/notices/attachments/<int:attachment_id>/delete")
+@staff_required
+def delete_attachment(attachment_id: int):
+    notice = services.remove_attachment(uow.session(), _me(), attachment_id)
+    flash(_("附件已删除。"), "success")
+    return redirect(url_for("notices.edit", notice_id=notice.id))
