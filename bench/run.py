@@ -27,10 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import library_data  # noqa: E402
 import outlet_data  # noqa: E402
 
 N_OUTLETS = int(os.environ.get("BENCH_OUTLETS", "10000"))
 N_QUERIES = int(os.environ.get("BENCH_QUERIES", "300"))
+N_DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "2000"))
 
 
 def timed(fn):
@@ -165,6 +167,43 @@ def main() -> None:
             timed(lambda: client.get("/outlets", query_string={"q": "长江路"}))[1] * 1000 for _ in range(30)
         ]
         results.append(("outlet list page with a search: median", f"{statistics.median(outlets_page):.1f} ms"))
+
+        # The library: 2,000 standards beside the 10,000 outlets, searched through /api/v1/search.
+        from portal.auth.services import create_user
+        from portal.library.services import StandardInput, create_standard
+
+        def add_standards(session):
+            staff = create_user(session, email="bench@example.cn", password="bench-password-1", role="staff")
+            for row in library_data.standards(N_DOCUMENTS):
+                create_standard(session, staff, StandardInput(**row), publish=True)
+
+        _n, seconds = timed(lambda: run_in_transaction(add_standards))
+        results.append((f"create {N_DOCUMENTS:,} standards through the service", f"{seconds:.1f} s"))
+        _n, seconds = timed(search.catch_up)
+        results.append((f"index {N_DOCUMENTS:,} standards", f"{seconds:.1f} s"))
+        mixed = [
+            *({"q": q} for q in library_data.QUERIES_ZH),
+            *({"q": q} for q in library_data.QUERIES_EN),
+            *({"q": q} for q in library_data.QUERIES_NUMBERS),
+            *({"q": q, "kind": "standard"} for q in library_data.QUERIES_ZH[:8]),
+            *({"q": q, "sort": "date"} for q in library_data.QUERIES_EN[:5]),
+        ]
+        site = []
+        for i in range(max(N_QUERIES, 200)):
+            params = mixed[i % len(mixed)]
+            response, seconds = timed(lambda params=params: client.get("/api/v1/search", query_string=params))
+            assert response.status_code == 200, (params, response.get_json())
+            site.append((seconds * 1000, params, response.get_json()["total"]))
+        times = [t for t, _p, _n in site]
+        results.append(
+            (
+                f"site search API over {N_OUTLETS + N_DOCUMENTS:,} documents, {len(site)} queries "
+                "(Chinese, English, standard numbers): median / p95",
+                f"{statistics.median(times):.1f} / {percentile(times, 95):.1f} ms",
+            )
+        )
+        for ms, params, total in sorted(site, key=lambda x: -x[0])[:5]:
+            print(f"slow site query {ms:.0f} ms ({total} hits): {params}", file=sys.stderr)
 
     print(f"Machine: {machine()}")
     print()

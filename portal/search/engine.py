@@ -17,6 +17,7 @@ Doing 2 and 3 on columns instead of with positional phrase queries and BM25 keep
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -178,12 +179,43 @@ class SearchEngine:
         results = searcher.search(Q.Term("kind", kind), limit=None, scored=False)
         return {hit["obj_id"]: hit["digest"] for hit in results}
 
+    def _cached(self, searcher) -> dict:
+        """This searcher's (index version's) cache; a new version starts a new one, swapped atomically."""
+        owner, cache = self._cache
+        if owner is not searcher:
+            cache = {}
+            self._cache = (searcher, cache)
+        return cache
+
+    def _column(self, searcher, name: str, default=None) -> list:
+        """A whole column as a list indexed by document number, read once per index version."""
+        cache = self._cached(searcher)
+        found = cache.get(("column", name))
+        if found is None:
+            reader = searcher.reader()
+            found = [default] * reader.doc_count_all()
+            if reader.has_column(name):
+                column = reader.column_reader(name)
+                for docnum in range(len(found)):
+                    # IndexError: a segment written before any document had this column
+                    with contextlib.suppress(IndexError):
+                        found[docnum] = column[docnum]
+            cache[("column", name)] = found
+        return found
+
+    def _plain(self, searcher, docnum: int, column) -> str:
+        """A document's compact text; short ones are kept decoded for this index version."""
+        texts = self._cached(searcher).setdefault(("plain",), {})
+        text = texts.get(docnum)
+        if text is None:
+            text = column[docnum].decode()
+            if len(text) <= 4000:  # long texts (PDF attachments) are read each time, not kept
+                texts[docnum] = text
+        return text
+
     def _postings(self, searcher, field_name: str, term: str) -> frozenset[int]:
         """The live documents holding term, as a set; cached for this searcher (index version)."""
-        owner, sets = self._cache
-        if owner is not searcher:  # a new index version: start a new cache (swapped atomically)
-            sets = {}
-            self._cache = (searcher, sets)
+        sets = self._cached(searcher).setdefault(("postings",), {})
         key = (field_name, term)
         found = sets.get(key)
         if found is None:
@@ -242,61 +274,56 @@ class SearchEngine:
         reader = searcher.reader()
         docnums = sorted(self.candidates(searcher, chunks, kinds=kinds, filters=filters, exclude=exclude))
         needles = [compact(c) for c in chunks]
-        if needles:
+        # A chunk that is a single gram is proven by the candidates; longer ones are checked in the text.
+        to_check = [n for n, c in zip(needles, chunks, strict=True) if len(query_grams(c)) > 1]
+        if to_check:
             plain = reader.column_reader("plain")
-            docnums = [d for d in docnums if _contains_all(plain[d].decode(), needles)]
-        kinds_col, ids_col = reader.column_reader("kind"), reader.column_reader("obj_id")
-        facets = {name: _count_values(reader, name, docnums) for name in facet_names}
+            docnums = [d for d in docnums if _contains_all(self._plain(searcher, d, plain), to_check)]
+        kinds_col, ids_col = self._column(searcher, "kind"), self._column(searcher, "obj_id")
+        facets = {name: self._count_values(searcher, name, docnums) for name in facet_names}
         if limit_all:
             return Hits(keys=[(kinds_col[d], ids_col[d]) for d in docnums], total=len(docnums))
         if sort == "date":
-            dates = reader.column_reader("date")
-            docnums = sorted(docnums, key=lambda d: (-dates[d], d))
+            dates = self._column(searcher, "date", 0)
+            docnums = sorted(docnums, key=lambda d: (-(dates[d] or 0), d))
         elif needles:
-            docnums = _rank(reader, docnums, text, needles)
+            docnums = self._rank(searcher, docnums, text, needles)
         window = docnums[(page - 1) * per_page : page * per_page]
         return Hits(keys=[(kinds_col[d], ids_col[d]) for d in window], total=len(docnums), facets=facets)
 
-
-def _count_values(reader, name: str, docnums: list[int]) -> dict[str, int]:
-    """How many of docnums carry each value of a facet ('kind' or a facet of the documents)."""
-    column = "kind" if name == "kind" else f"f_{name}"
-    if not reader.has_column(column):
-        return {}
-    values = reader.column_reader(column)
-    counts: dict[str, int] = {}
-    for docnum in docnums:
-        try:
+    def _count_values(self, searcher, name: str, docnums: list[int]) -> dict[str, int]:
+        """How many of docnums carry each value of a facet ('kind' or a facet of the documents)."""
+        values = self._column(searcher, "kind" if name == "kind" else f"f_{name}")
+        counts: dict[str, int] = {}
+        for docnum in docnums:
             value = values[docnum]
-        except IndexError:  # a segment written before any document had this facet
-            continue
-        if value:
-            counts[value] = counts.get(value, 0) + 1
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+            if value:
+                counts[value] = counts.get(value, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def _rank(self, searcher, docnums: list[int], text: str, needles: list[str]) -> list[int]:
+        """Exact title first, then the query within the title, then whole-word matches in the title."""
+        whole = "".join(needles)
+        words = {w for w in query_words(text) if len(w) > 1 or w.isascii()}
+        titles = self._column(searcher, "title", b"")
+        title_words = self._column(searcher, "words", b"")
+
+        def key(docnum: int):
+            title = titles[docnum].decode()
+            score = 0
+            if title == whole:
+                score += 1000
+            elif whole in title:
+                score += 100
+            if words:
+                score += 10 * len(words.intersection(title_words[docnum].decode().split()))
+            return (-score, len(title), docnum)
+
+        return sorted(docnums, key=key)
 
 
 def _contains_all(haystack: str, needles: list[str]) -> bool:
     return all(needle in haystack for needle in needles)
-
-
-def _rank(reader, docnums: list[int], text: str, needles: list[str]) -> list[int]:
-    """Exact title first, then the query within the title, then whole-word matches in the title."""
-    whole = "".join(needles)
-    words = {w for w in query_words(text) if len(w) > 1 or w.isascii()}
-    titles, title_word_col = reader.column_reader("title"), reader.column_reader("words")
-
-    def key(docnum: int):
-        title = titles[docnum].decode()
-        score = 0
-        if title == whole:
-            score += 1000
-        elif whole in title:
-            score += 100
-        if words:
-            score += 10 * len(words & set(title_word_col[docnum].decode().split()))
-        return (-score, len(title), docnum)
-
-    return sorted(docnums, key=key)
 
 
 def _split_chunks(text: str) -> list[str]:
