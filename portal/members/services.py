@@ -688,6 +688,14 @@ def get_enterprise(session: Session, enterprise_id: int) -> Enterprise:
     return enterprise
 
 
+def is_admitted_member(session: Session, user) -> bool:
+    """A user of an enterprise that is an admitted member (an applicant's users are not)."""
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_member", False)):
+        return False
+    enterprise = session.get(Enterprise, user.enterprise_id)
+    return enterprise is not None and enterprise.status == "member"
+
+
 def _require_own(actor: User, enterprise_id: int, *, admin: bool) -> None:
     require(actor.is_member and actor.enterprise_id == enterprise_id, _("您只能管理本企业的信息。"))
     if admin:

@@ -51,7 +51,12 @@ def facet_label(name: str, value: str) -> str:
 
 
 def sees_members_only() -> bool:
-    return current_user.is_authenticated and (current_user.is_member or current_user.role in ("staff", "admin"))
+    """Users of admitted member enterprises, staff and observers (as for the files themselves)."""
+    from portal.members.services import is_admitted_member
+
+    if not current_user.is_authenticated:
+        return False
+    return current_user.role in ("staff", "admin", "observer") or is_admitted_member(uow.session(), current_user)
 
 
 def parse_request(args) -> dict:

@@ -149,11 +149,9 @@ def get_material(session: Session, material_id: int) -> TrainingMaterial:
 
 def is_member_user(session: Session, user) -> bool:
     """A user of an enterprise that is an admitted member (an applicant's users are not)."""
-    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_member", False)):
-        return False
-    from portal.members.services import get_enterprise
+    from portal.members.services import is_admitted_member
 
-    return get_enterprise(session, user.enterprise_id).status == "member"
+    return is_admitted_member(session, user)
 
 
 def may_open(session: Session, viewer, material: TrainingMaterial) -> bool:

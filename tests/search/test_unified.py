@@ -102,10 +102,14 @@ def test_members_only_documents_are_found_only_by_members(app, client, session, 
     search.catch_up()
     assert api(client, q="放电规范")["total"] == 0
     reviewer = make_user(session, "reviewer")
+    from tests.factories import make_application
+
+    _application, applicant = make_application(session)  # an enterprise not (yet) admitted
     session.commit()
-    login(reviewer.email)
-    assert api(client, q="放电规范")["total"] == 0
-    client.post("/logout")
+    for outsider in (reviewer, applicant):
+        login(outsider.email)
+        assert api(client, q="放电规范")["total"] == 0
+        client.post("/logout")
     login(corpus["admin"].email)
     assert api(client, q="放电规范")["items"][0]["title"] == "会员专享培训课件"
 
