@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from portal.campaigns.checklist import OUTLET_PROGRESS, applies
 from portal.campaigns.forms import AnswerForm, CampaignForm, DecisionForm, InspectionForm, item_marks
 from portal.core import clock, uow
 from portal.core.enums import CITIES
-from portal.core.files import CheckedUpload, check_upload, upload_path
+from portal.core.files import CheckedUpload, check_upload, send_upload
 from portal.core.paging import paginate, parse_paging
 from portal.core.permissions import (
     MEMBER,
@@ -270,15 +270,6 @@ def answer(inspection_id: int):
 # --- files: staff and the outlet's member only -------------------------------------------------------------
 
 
-def _send(stored_name: str, mime: str, download_name: str, *, attachment: bool):
-    path = upload_path(stored_name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=mime, as_attachment=attachment, download_name=download_name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/campaigns/photos/<int:photo_id>")
 @viewer_required
 def photo(photo_id: int):
@@ -288,7 +279,7 @@ def photo(photo_id: int):
     photo, owner = found
     if not services.can_view(current_user, owner):
         abort(403)
-    return _send(photo.file, photo.mime, photo.original_name, attachment=False)
+    return send_upload(photo.file, photo.mime, photo.original_name, attachment=False)
 
 
 @bp.get("/campaigns/evidence/<int:file_id>")
@@ -300,4 +291,4 @@ def evidence(file_id: int):
     row, owner = found
     if not services.can_view(current_user, owner):
         abort(403)
-    return _send(row.file, row.mime, row.original_name, attachment=True)
+    return send_upload(row.file, row.mime, row.original_name, attachment=True)

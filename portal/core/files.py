@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
@@ -142,3 +142,22 @@ def _install_listeners() -> None:
 
 
 _install_listeners()
+
+
+def check_uploads(files, *, field: str, allowed: tuple[str, ...], max_bytes: int, limit: int) -> list[CheckedUpload]:
+    """Check every file of a multiple-file field (type from the content, size); nothing is stored yet."""
+    files = [f for f in (files or []) if getattr(f, "filename", "")]
+    if len(files) > limit:
+        raise DomainError(_("最多上传%(n)d个文件。", n=limit), {field: _("最多上传%(n)d个文件。", n=limit)})
+    return [check_upload(f, field=field, allowed=allowed, max_bytes=max_bytes) for f in files]
+
+
+def send_upload(stored_name: str, mime: str, download_name: str, *, attachment: bool, public: bool = False):
+    """Serve a stored upload with its type, its original name (Content-Disposition) and a cache rule:
+    public files may be cached, the others never (they are served after a permission check)."""
+    path = upload_path(stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=mime, as_attachment=attachment, download_name=download_name)
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core import uow
-from portal.core.files import check_upload, upload_path
+from portal.core.files import check_upload, send_upload
 from portal.core.paging import parse_paging
 from portal.core.permissions import has_role, staff_read_required, staff_required
 from portal.errors import DomainError, apply_to_form
@@ -54,9 +54,7 @@ def download(standard_id: int, attachment_id: int):
         return redirect(attachment.url)
     standard = uow.session().get(Standard, attachment.standard_id)
     name = f"{standard.number.replace('/', '_')} {standard.title_zh}.pdf"
-    return send_file(
-        upload_path(attachment.file_name), mimetype=attachment.mime, as_attachment=False, download_name=name
-    )
+    return send_upload(attachment.file_name, attachment.mime, name, attachment=False, public=standard.is_published)
 
 
 # --- staff ---------------------------------------------------------------------------------------

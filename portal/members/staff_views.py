@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from portal.auth.forms import InternalUserForm
 from portal.auth.models import User
 from portal.core import audit, clock, uow
 from portal.core.enums import ROLES
-from portal.core.files import upload_path
+from portal.core.files import send_upload
 from portal.core.money import parse_yuan
 from portal.core.paging import paginate, parse_paging
 from portal.core.permissions import admin_required, roles_required, staff_read_required, staff_required
@@ -102,12 +102,7 @@ def application(application_id: int):
 @review_roles
 def licence(application_id: int):
     application = _visible_application(application_id)
-    return send_file(
-        upload_path(application.licence_file),
-        mimetype=application.licence_mime,
-        as_attachment=True,
-        download_name=application.licence_name,
-    )
+    return send_upload(application.licence_file, application.licence_mime, application.licence_name, attachment=True)
 
 
 @bp.post("/staff/applications/<int:application_id>/decide")
@@ -310,9 +305,7 @@ def whitelist_evidence(request_id: int):
     row = uow.session().get(WhitelistRequest, request_id)
     if row is None:
         abort(404)
-    return send_file(
-        upload_path(row.evidence_file), mimetype=row.evidence_mime, as_attachment=True, download_name=row.evidence_name
-    )
+    return send_upload(row.evidence_file, row.evidence_mime, row.evidence_name, attachment=True)
 
 
 @bp.get("/staff/audit")

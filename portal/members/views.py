@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, current_app, render_template, request
 
 from portal.core import uow
-from portal.core.files import check_upload, upload_path
+from portal.core.files import check_upload, send_upload
 from portal.core.paging import paginate, parse_paging
 from portal.errors import DomainError, apply_to_form
 from portal.members import members_bp as bp
@@ -91,4 +91,5 @@ def logo(enterprise_id: int):
     enterprise = queries.public_member(uow.session(), enterprise_id)
     if enterprise is None or not enterprise.logo_file:
         abort(404)
-    return send_file(upload_path(enterprise.logo_file), max_age=3600)
+    mime = "image/png" if enterprise.logo_file.endswith(".png") else "image/jpeg"
+    return send_upload(enterprise.logo_file, mime, enterprise.logo_file, attachment=False, public=True)

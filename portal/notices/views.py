@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core import clock, uow
-from portal.core.files import CheckedUpload, check_upload, upload_path
+from portal.core.files import CheckedUpload, check_uploads, send_upload
 from portal.core.paging import paginate, parse_paging
 from portal.core.permissions import staff_required
 from portal.errors import DomainError, apply_to_form
@@ -17,24 +17,6 @@ from portal.notices.forms import NoticeForm
 
 def _me():
     return current_user._get_current_object()
-
-
-def checked_files(files, *, field: str, allowed: tuple[str, ...], max_bytes: int, limit: int) -> list[CheckedUpload]:
-    """Check every file of a multiple-file field (type from the content, size); nothing is stored yet."""
-    files = [f for f in (files or []) if getattr(f, "filename", "")]
-    if len(files) > limit:
-        raise DomainError(_("最多上传%(n)d个文件。", n=limit), {field: _("最多上传%(n)d个文件。", n=limit)})
-    return [check_upload(f, field=field, allowed=allowed, max_bytes=max_bytes) for f in files]
-
-
-def send_stored(stored_name: str, mime: str, download_name: str, *, attachment: bool, public: bool):
-    """Serve an upload with its stored type and its original name."""
-    path = upload_path(stored_name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=mime, as_attachment=attachment, download_name=download_name)
-    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
-    return response
 
 
 @bp.get("/notices")
@@ -67,7 +49,7 @@ def attachment(attachment_id: int):
     if notice.published_on > clock.today() and not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
     inline = request.args.get("download") is None
-    return send_stored(found.file, found.mime, found.original_name, attachment=not inline, public=True)
+    return send_upload(found.file, found.mime, found.original_name, attachment=not inline, public=True)
 
 
 # --- staff ---------------------------------------------------------------------------------------------
@@ -93,7 +75,7 @@ def _input(form: NoticeForm) -> services.NoticeInput:
 
 
 def _files(form: NoticeForm) -> list[CheckedUpload]:
-    return checked_files(
+    return check_uploads(
         form.attachments.data,
         field="attachments",
         allowed=services.ATTACHMENT_KINDS,

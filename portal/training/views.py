@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core import uow
+from portal.core.files import check_uploads, send_upload
 from portal.core.permissions import MEMBER, roles_required, staff_required
 from portal.errors import DomainError, apply_to_form
-from portal.notices.views import checked_files, send_stored
 from portal.training import bp, services
 from portal.training.forms import EmptyForm, EventForm, MaterialForm
 from portal.training.models import TrainingFile
@@ -55,7 +55,7 @@ def file(file_id: int):
 
             return login_manager.unauthorized()
         abort(403)
-    return send_stored(
+    return send_upload(
         row.file, row.mime, row.original_name, attachment=row.mime != "application/pdf", public=not found.members_only
     )
 
@@ -121,7 +121,7 @@ def staff_new_material():
             video_links=form.video_links.data or "",
         )
         try:
-            files = checked_files(
+            files = check_uploads(
                 form.files.data,
                 field="files",
                 allowed=services.FILE_KINDS,
