@@ -304,6 +304,25 @@ def seed_standards(session: Session, ctx: SeedContext) -> None:
         ctx.created.append(f"{len(added)} standards")
 
 
+def plan_body(title: str) -> str:
+    """The plan's text from the line after its own title line, lines of a paragraph joined again.
+
+    The file is a news article: its introduction quotes the title in 《》 before the plan itself."""
+    text = (PROJECT_ROOT / "content" / "library" / "plan.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = next((i + 1 for i, line in enumerate(lines) if line.strip() == title), 0)
+    paragraphs, current = [], []
+    for line in lines[start:]:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append("".join(current))
+            current = []
+    if current:
+        paragraphs.append("".join(current))
+    return "\n\n".join(paragraphs)
+
+
 def seed_notices(session: Session, ctx: SeedContext) -> None:
     """The provincial plan and four national policy documents (to be checked), and two demo notices."""
     from portal.auth.models import User
@@ -316,8 +335,7 @@ def seed_notices(session: Session, ctx: SeedContext) -> None:
     if staff is None:
         return
     title = "山东省新能源汽车动力蓄电池回收利用工作实施方案"
-    text = (PROJECT_ROOT / "content" / "library" / "plan.txt").read_text(encoding="utf-8")
-    body = text[text.index(title) + len(title) :].strip() if title in text else text.strip()
+    body = plan_body(title)
     # Titles and years only: number, date and text are to be checked against the originals.
     documents = [
         (title, "山东省工业和信息化厅等", 2019, body),
@@ -326,7 +344,7 @@ def seed_notices(session: Session, ctx: SeedContext) -> None:
         ("新能源汽车动力蓄电池回收服务网点建设和运营指南", "工业和信息化部", 2019, ""),
         ("新能源汽车废旧动力蓄电池综合利用行业规范条件（2019年本）", "工业和信息化部", 2019, ""),
     ]
-    placeholder = "本条目仅列出文件名称和年份；文号、发布日期和正文尚待与原文核对。"
+    placeholder = "（正文待补充）"
     for name, source, year, text_body in documents:
         data = services.NoticeInput(
             kind="policy", title=name, source=source, body=text_body or placeholder, published_on=dt.date(year, 1, 1)

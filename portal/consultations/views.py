@@ -28,7 +28,9 @@ def index():
 def _render(consultation, comment_form=None, status: int = 200):
     db = uow.session()
     form = comment_form or CommentForm()
-    form.clause.choices = [("", _("请选择"))] + [(str(c.id), c.number) for c in consultation.clauses]
+    form.clause.choices = [("", _("请选择"))] + [
+        (str(c.id), f"{c.number} {c.text[:18]}{'…' if len(c.text) > 18 else ''}") for c in consultation.clauses
+    ]
     comments = services.visible_comments(db, _me(), consultation)
     by_clause: dict[int, list] = {}
     for comment in comments:

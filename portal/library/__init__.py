@@ -68,8 +68,12 @@ def _present(session, ids):
     from portal.library.models import Standard
 
     def text(s) -> str:
+        from portal.core.enums import STANDARD_LEVELS, STANDARD_TOPICS
+
         parts = (s.scope, s.keywords, s.title_en, *(a.text for a in s.attachments if a.text))
-        return "　".join(p for p in parts if p) or s.title_zh
+        return (
+            "　".join(p for p in parts if p) or f"{STANDARD_LEVELS.label(s.level)} · {STANDARD_TOPICS.label(s.topic)}"
+        )
 
     return {
         s.id: search.Presented(

@@ -157,7 +157,7 @@ def test_staff_create_edit_publish_and_see_history(app, client, session, login):
     edited = {**FORM, "keywords": "梯次利用 储能", "needs_check": "y"}
     assert client.post(f"/staff/standards/{standard.id}/edit", data=edited).status_code == 302
     page = client.get(f"/staff/standards/{standard.id}").get_data(as_text=True)
-    assert "历史版本" in page and "keywords" in page and "梯次利用 储能" in page
+    assert "历史版本" in page and "关键词" in page and "梯次利用 储能" in page
     bad = client.post(f"/staff/standards/{standard.id}/edit", data={**FORM, "number": "不是编号"})
     assert bad.status_code == 422 and "标准编号无法识别" in bad.get_data(as_text=True)
     session.rollback()
