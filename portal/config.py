@@ -33,7 +33,7 @@ class Defaults:
     MAIL_DEFAULT_SENDER = "山东省动力电池回收利用协会 <noreply@sdbra.example.cn>"
     # The address links in e-mails and PDFs point at.
     PORTAL_BASE_URL = "http://127.0.0.1:5000"
-    SITE_ICP_NUMBER = ""  # e.g. 鲁ICP备XXXXXXXX号
+    SITE_ICP_NUMBER = ""  # e.g. 鲁ICP备12345678号
     SITE_PSB_NUMBER = ""  # 公安备案号
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
