@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
+from portal import search
 from portal.core import clock, uow
 
 bp = Blueprint("main", __name__)
@@ -20,7 +21,8 @@ def index():
         select(func.count()).select_from(Enterprise).join(Membership).where(Enterprise.status == "member")
     )
     notices = latest_for_home(db, clock.today())
-    return render_template("main/index.html", member_count=member_count or 0, notices=notices)
+    counts = {kind: source.count(db) for kind, source in search.SOURCES.items()}
+    return render_template("main/index.html", member_count=member_count or 0, notices=notices, counts=counts)
 
 
 @bp.get("/about")
