@@ -201,6 +201,17 @@ def answer(session: Session, actor, comment_id: int, decision: str, reason: str 
         before,
         {"decision": code, "reason": reason},
     )
+    if comment.author_id is not None:
+        from portal.notify.services import notify
+
+        clause = session.get(Clause, comment.clause_id)
+        notify(
+            session,
+            [comment.author_id],
+            _("您对第%(clause)s条的意见已处理：%(decision)s", clause=clause.number, decision=DECISIONS.label(code)),
+            reason,
+            link=f"/consultations/{clause.consultation_id}",
+        )
     session.flush()
     return comment
 

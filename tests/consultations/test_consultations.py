@@ -196,3 +196,18 @@ def test_staff_actions_and_commenting_are_refused_to_the_wrong_people(client, se
     session.expire_all()
     assert session.get(Comment, comment.id).decision is None
     assert session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+@pytest.mark.db
+def test_the_commenter_is_notified_of_the_answer(client, session, login, world):
+    from portal.notify.models import Notification
+
+    comment = services.add_comment(session, world["a"], world["round"].id, clause(world, "5.1").id, "意见")
+    session.commit()
+    login(world["staff"].email)
+    client.post(
+        f"/staff/consultations/comments/{comment.id}/answer", data={"decision": "未采纳", "reason": "与国标冲突"}
+    )
+    session.rollback()
+    note = session.scalar(select(Notification).where(Notification.user_id == world["a"].id))
+    assert note is not None and "5.1" in note.title and "未采纳" in note.title and note.body == "与国标冲突"
