@@ -316,7 +316,7 @@ def record_inspection(
     except IntegrityError:
         raise Conflict(_("该网点在本次核查中已有核查记录。")) from None
     for upload in photos:
-        stored = upload.save()
+        stored = upload.save(session)
         inspection.photos.append(
             InspectionPhoto(file=stored.name, original_name=stored.original_name, mime=stored.mime, size=stored.size)
         )
@@ -399,7 +399,7 @@ def answer_rectification(
         raise DomainError(_("整改答复有误，请更正标出的项目。"), errors)
     answer = RectificationAnswer(inspection_id=inspection.id, text=body, answered_by_id=actor.id)
     for upload in evidence:
-        stored = upload.save()
+        stored = upload.save(session)
         answer.files.append(
             RectificationFile(file=stored.name, original_name=stored.original_name, mime=stored.mime, size=stored.size)
         )

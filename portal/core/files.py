@@ -59,15 +59,13 @@ class CheckedUpload:
     kind: str
     original_name: str
 
-    def save(self) -> StoredFile:
+    def save(self, session=None) -> StoredFile:
+        """Write the file under a random name; with a session, the file goes again if it rolls back."""
         name = f"{secrets.token_hex(16)}.{self.kind}"
         (uploads_dir() / name).write_bytes(self.data)
+        if session is not None:
+            remove_on_rollback(session, [name])
         return StoredFile(name=name, original_name=self.original_name, mime=MIME[self.kind], size=len(self.data))
-
-
-def store_upload(file_storage, *, field: str, allowed: tuple[str, ...], max_bytes: int) -> StoredFile:
-    """Check and store an uploaded file; raise DomainError naming the field when it is refused."""
-    return check_upload(file_storage, field=field, allowed=allowed, max_bytes=max_bytes).save()
 
 
 def check_upload(file_storage, *, field: str, allowed: tuple[str, ...], max_bytes: int) -> CheckedUpload:
@@ -120,25 +118,36 @@ def remove_after_commit(session, names) -> None:
     session.info.setdefault("_uploads_to_remove", []).extend(n for n in names if n)
 
 
-def _remove_committed(session) -> None:
+def remove_on_rollback(session, names) -> None:
+    """Delete uploads stored during this transaction if it rolls back (kept if it commits)."""
+    session.info.setdefault("_uploads_written", []).extend(n for n in names if n)
+
+
+def _remove_all(names) -> None:
     import contextlib
 
-    for name in session.info.pop("_uploads_to_remove", []):
-        with contextlib.suppress(DomainError, OSError):  # a file already gone must not disturb the commit
+    for name in names:
+        with contextlib.suppress(DomainError, OSError):  # a file already gone must not disturb anything
             remove_upload(name)
 
 
-def _forget_removals(session) -> None:
+def _after_commit(session) -> None:
+    session.info.pop("_uploads_written", None)
+    _remove_all(session.info.pop("_uploads_to_remove", []))
+
+
+def _after_rollback(session) -> None:
     session.info.pop("_uploads_to_remove", None)
+    _remove_all(session.info.pop("_uploads_written", []))
 
 
 def _install_listeners() -> None:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    if not event.contains(Session, "after_commit", _remove_committed):
-        event.listen(Session, "after_commit", _remove_committed)
-        event.listen(Session, "after_rollback", _forget_removals)
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
 
 
 _install_listeners()

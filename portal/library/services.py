@@ -9,13 +9,13 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import jobs, search
 from portal.core import audit, clock
 from portal.core.enums import STANDARD_LEVELS, STANDARD_STATES, STANDARD_TOPICS
-from portal.core.files import CheckedUpload, remove_upload
+from portal.core.files import CheckedUpload, remove_after_commit
 from portal.core.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.library.models import Standard, StandardAttachment, StandardVersion
@@ -283,7 +283,7 @@ def delete_standard(session: Session, actor, standard_id: int) -> None:
     before = _snapshot(standard)
     neighbours = [*standard.replaces, *standard.replaced_by]
     for attachment in standard.attachments:
-        _remove_after_commit(session, attachment.file_name)
+        remove_after_commit(session, [attachment.file_name])
     session.delete(standard)
     session.flush()
     search.enqueue(session, KIND, standard_id)
@@ -384,35 +384,6 @@ def extract_pdf_text(data: bytes) -> tuple[str, str]:
     return (text, "indexed") if text.strip() else ("", "no_text")
 
 
-def _remove_after_commit(session: Session, name: str | None) -> None:
-    if name:
-        session.info.setdefault("library_files_to_remove", []).append(name)
-
-
-def _remove_on_rollback(session: Session, name: str) -> None:
-    session.info.setdefault("library_files_written", []).append(name)
-
-
-@event.listens_for(Session, "after_commit")
-def _files_after_commit(session: Session) -> None:
-    session.info.pop("library_files_written", None)
-    for name in session.info.pop("library_files_to_remove", ()):
-        try:
-            remove_upload(name)
-        except Exception:  # the record is gone; a file left behind is only wasted space
-            log.exception("could not remove %s", name)
-
-
-@event.listens_for(Session, "after_rollback")
-def _files_after_rollback(session: Session) -> None:
-    session.info.pop("library_files_to_remove", None)
-    for name in session.info.pop("library_files_written", ()):
-        try:
-            remove_upload(name)
-        except Exception:
-            log.exception("could not remove %s", name)
-
-
 def add_pdf(session: Session, actor, standard_id: int, upload: CheckedUpload, label: str = "") -> StandardAttachment:
     """Store the full text PDF (checked already) and index its text; a PDF without text is kept too."""
     _require_staff(actor)
@@ -420,8 +391,7 @@ def add_pdf(session: Session, actor, standard_id: int, upload: CheckedUpload, la
     if upload.kind != "pdf":
         raise DomainError(_("只接受 PDF 文件。"), {"file": _("只接受 PDF 文件。")})
     text, text_status = extract_pdf_text(upload.data)
-    stored = upload.save()
-    _remove_on_rollback(session, stored.name)
+    stored = upload.save(session)
     attachment = StandardAttachment(
         standard_id=standard.id,
         kind="pdf",
@@ -472,7 +442,7 @@ def delete_attachment(session: Session, actor, standard_id: int, attachment_id: 
     if attachment is None or attachment.standard_id != standard_id:
         raise NotFound(_("附件不存在。"))
     standard = get_standard(session, standard_id)
-    _remove_after_commit(session, attachment.file_name)
+    remove_after_commit(session, [attachment.file_name])
     before = {"attachment": attachment.id, "file": attachment.original_name, "url": attachment.url}
     session.delete(attachment)
     session.flush()

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.auth.views import start_session
 from portal.core import uow
-from portal.core.files import check_upload, store_upload
+from portal.core.files import check_upload
 from portal.core.permissions import enterprise_admin_required, member_required
 from portal.errors import DomainError, apply_to_form
 from portal.members import account_bp as bp
@@ -106,10 +106,10 @@ def logo():
     form = LogoForm()
     if form.validate_on_submit():
         try:
-            stored = store_upload(
+            checked = check_upload(
                 form.logo.data, field="logo", allowed=("png", "jpg"), max_bytes=current_app.config["UPLOAD_MAX_IMAGE"]
             )
-            services.set_logo(uow.session(), _me(), current_user.enterprise_id, stored)
+            services.set_logo(uow.session(), _me(), current_user.enterprise_id, checked)
         except DomainError as err:
             flash(err.message, "error")
             return redirect(url_for("account.profile")), 303

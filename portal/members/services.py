@@ -21,7 +21,7 @@ from portal.auth.models import User
 from portal.core import audit, clock
 from portal.core.creditcode import CreditCodeError, validate_credit_code
 from portal.core.enums import ACTIVITIES, CITIES, MEMBERSHIP_STATES, TIERS, WHITELIST_ACTIVITIES
-from portal.core.files import CheckedUpload, StoredFile, remove_upload
+from portal.core.files import CheckedUpload, remove_after_commit
 from portal.core.permissions import require
 from portal.core.sql import insert_ignore
 from portal.core.validators import normalise_phone, normalise_url
@@ -121,7 +121,7 @@ def submit_application(
     clean = check_application(session, data, licence, licence_error=licence_error)
     name, code, city, tier = clean["name"], clean["credit_code"], clean["city"], clean["tier"]
     phone, email, activities = clean["phone"], clean["email"], clean["activities"]
-    stored = licence.save()
+    stored = licence.save(session)
     enterprise = Enterprise(
         name=name,
         credit_code=code,
@@ -382,8 +382,8 @@ def resubmit_application(session: Session, user: User, note: str, licence: Check
     if not (note or "").strip() and licence is None:
         raise DomainError(_("请填写说明或上传新的文件。"), {"note": _("请填写说明。")})
     if licence is not None:
-        stored = licence.save()
-        remove_upload(application.licence_file)
+        stored = licence.save(session)
+        remove_after_commit(session, [application.licence_file])  # the old file goes once this commits
         application.licence_file = stored.name
         application.licence_name = stored.original_name
         application.licence_mime = stored.mime
@@ -739,13 +739,14 @@ def update_profile(session: Session, actor: User, enterprise_id: int, data: Prof
     return enterprise
 
 
-def set_logo(session: Session, actor: User, enterprise_id: int, logo: StoredFile) -> None:
+def set_logo(session: Session, actor: User, enterprise_id: int, logo: CheckedUpload) -> None:
+    """Replace the enterprise's logo; the old file goes once the change is committed."""
     _require_own(actor, enterprise_id, admin=False)
     enterprise = get_enterprise(session, enterprise_id)
     old = enterprise.logo_file
-    enterprise.logo_file = logo.name
+    enterprise.logo_file = logo.save(session).name
     session.flush()
-    remove_upload(old)
+    remove_after_commit(session, [old])
 
 
 def set_whitelist(session: Session, actor: User, enterprise_id: int, batch: int | None, activity: str | None) -> None:
@@ -793,7 +794,7 @@ def request_whitelist(
         )
     ):
         raise Conflict(_("已有一份待处理的申请。"))
-    stored = evidence.save()
+    stored = evidence.save(session)
     request_row = WhitelistRequest(
         enterprise_id=actor.enterprise_id,
         batch=batch,

@@ -97,9 +97,9 @@ def _check_attachments(attachments: Sequence[CheckedUpload], existing: int = 0) 
         raise DomainError(message, {"attachments": message})
 
 
-def _attach(notice: Notice, attachments: Sequence[CheckedUpload]) -> None:
+def _attach(session: Session, notice: Notice, attachments: Sequence[CheckedUpload]) -> None:
     for upload in attachments:
-        stored = upload.save()
+        stored = upload.save(session)
         notice.attachments.append(
             NoticeAttachment(file=stored.name, original_name=stored.original_name, mime=stored.mime, size=stored.size)
         )
@@ -128,7 +128,7 @@ def publish(
     notice = Notice(**values, needs_check=needs_check, is_demo=is_demo, created_by_id=actor.id)
     session.add(notice)
     session.flush()
-    _attach(notice, attachments)
+    _attach(session, notice, attachments)
     search.enqueue(session, KIND, notice.id)
     audit.record(session, actor, "notice.publish", "notice", notice.id, None, audit.snapshot(notice, FIELDS))
     session.flush()
@@ -146,7 +146,7 @@ def update(
     before = audit.snapshot(notice, FIELDS)
     for key, value in values.items():
         setattr(notice, key, value)
-    _attach(notice, attachments)
+    _attach(session, notice, attachments)
     search.enqueue(session, KIND, notice.id)
     audit.record(session, actor, "notice.update", "notice", notice.id, before, audit.snapshot(notice, FIELDS))
     session.flush()

@@ -117,7 +117,7 @@ def create_material(
     session.add(material)
     session.flush()
     for upload in files:
-        stored = upload.save()
+        stored = upload.save(session)
         material.files.append(
             TrainingFile(file=stored.name, original_name=stored.original_name, mime=stored.mime, size=stored.size)
         )
