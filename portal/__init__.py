@@ -7,11 +7,20 @@ import logging
 from flask import Flask, has_request_context, request, session
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal.config import PROJECT_ROOT, load_config
 from portal.core import uow
 from portal.db import Database
 from portal.extensions import babel, csrf, login_manager, migrate
+
+
+class DatabaseInteger(IntegerConverter):
+    """<int:...> in URLs: an id larger than the database's integers is simply not found (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class PortalFlask(Flask):
@@ -78,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.errors import register_error_handlers
     from portal.web import register_web
 
+    app.url_map.converters["int"] = DatabaseInteger
     register_error_handlers(app)
     register_web(app)
     _register_blueprints(app)

@@ -7,7 +7,6 @@ job: every rule asks the portal clock, so a round is closed from that instant on
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 
@@ -251,20 +250,11 @@ def summary_rows(session: Session, consultation_id: int) -> list[tuple]:
 
 def export_xlsx(session: Session, consultation_id: int) -> bytes:
     """The summary table as XLSX with the columns 序号, 章条编号, 意见内容, 提出单位, 处理意见, 备注."""
-    from openpyxl import Workbook
+    from portal.core.spreadsheets import to_xlsx
 
     consultation = get_round(session, consultation_id)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "意见汇总处理表"
-    sheet.append(list(EXPORT_COLUMNS))
-    for row in summary_rows(session, consultation.id):
-        sheet.append(list(row))
-    for letter, width in zip("ABCDEF", (6, 12, 60, 30, 10, 40), strict=True):
-        sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    rows = summary_rows(session, consultation.id)
+    return to_xlsx("意见汇总处理表", EXPORT_COLUMNS, rows, widths=(6, 12, 60, 30, 10, 40))
 
 
 def rounds(session: Session) -> list[Consultation]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
+import functools
+
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +14,20 @@ from portal.core import clock, uow
 from portal.core.permissions import MEMBER, STAFF_READ, roles_required, staff_read_required, staff_required
 from portal.errors import DomainError, apply_to_form
 
-viewer_required = roles_required(*STAFF_READ, *MEMBER)
+
+def viewer_required(view):
+    """Staff and observers, and users of admitted member enterprises (not applicants)."""
+
+    @roles_required(*STAFF_READ, *MEMBER)
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        from portal.members.services import is_admitted_member
+
+        if current_user.role in MEMBER and not is_admitted_member(uow.session(), current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _me():
@@ -60,10 +75,8 @@ def comment(consultation_id: int):
     consultation = services.get_round(db, consultation_id)
     form = CommentForm()
     form.validate_on_submit()
-    try:
-        clause_id = int(form.clause.data or 0)
-    except ValueError:
-        clause_id = 0
+    raw = form.clause.data or ""
+    clause_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
     try:
         services.add_comment(db, _me(), consultation.id, clause_id, form.text.data or "")
     except DomainError as err:

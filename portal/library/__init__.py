@@ -30,7 +30,7 @@ def standard_document(standard) -> SearchDocument | None:
             STANDARD_LEVELS.label(standard.level, "zh"),
             STANDARD_TOPICS.label(standard.topic, "zh"),
             STANDARD_STATES.label(standard.status, "zh"),
-            " ".join(s.number for s in (*standard.replaces, *standard.replaced_by)),
+            " ".join(s.number for s in (*standard.replaces, *standard.replaced_by) if s.is_published),
             *(a.text for a in standard.attachments if a.text),
         ],
         facets={

@@ -137,7 +137,9 @@ def assign(application_id: int):
     form.validate_on_submit()
     raw = form.reviewer_id.data or ""
     try:
-        services.assign_reviewer(uow.session(), _me(), application_id, int(raw) if raw.isdigit() else -1)
+        services.assign_reviewer(
+            uow.session(), _me(), application_id, int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1
+        )
     except DomainError as err:
         return _fail(err, "staff.application", application_id=application_id)
     flash(_("已指派评审专家。"), "success")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.core import clock, uow
 from portal.core.files import CheckedUpload, check_uploads, send_upload
 from portal.core.paging import paginate, parse_paging
-from portal.core.permissions import staff_required
+from portal.core.permissions import staff_read_required, staff_required
 from portal.errors import DomainError, apply_to_form
 from portal.notices import bp, queries, services
 from portal.notices.forms import NoticeForm
@@ -49,14 +49,15 @@ def attachment(attachment_id: int):
     if notice.published_on > clock.today() and not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
     inline = request.args.get("download") is None
-    return send_upload(found.file, found.mime, found.original_name, attachment=not inline, public=True)
+    published = notice.published_on <= clock.today()  # staff previewing a scheduled notice: not cacheable
+    return send_upload(found.file, found.mime, found.original_name, attachment=not inline, public=published)
 
 
 # --- staff ---------------------------------------------------------------------------------------------
 
 
 @bp.get("/staff/notices")
-@staff_required
+@staff_read_required
 def manage():
     page, per_page = parse_paging(request.args)
     result = paginate(uow.session(), queries.all_for_staff(), page, per_page)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal import search
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
+from portal.core.spreadsheets import to_csv, to_xlsx
 from portal.errors import DomainError
 from portal.outlets import services
 from portal.outlets.models import Outlet, OutletStatusChange
@@ -294,22 +295,11 @@ def _export_value(outlet: Outlet, attr: str) -> str:
 
 def export_csv(outlets: Iterable[Outlet]) -> bytes:
     """UTF-8 with BOM and Chinese headers, so Excel opens it right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([title for title, _attr in EXPORT_COLUMNS])
-    for outlet in outlets:
-        writer.writerow([_export_value(outlet, attr) for _title, attr in EXPORT_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    header = [title for title, _attr in EXPORT_COLUMNS]
+    return to_csv(header, ([_export_value(o, attr) for _title, attr in EXPORT_COLUMNS] for o in outlets))
 
 
 def export_xlsx(outlets: Iterable[Outlet]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("回收服务网点")
-    sheet.append([title for title, _attr in EXPORT_COLUMNS])
-    for outlet in outlets:
-        sheet.append([_export_value(outlet, attr) for _title, attr in EXPORT_COLUMNS])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    header = [title for title, _attr in EXPORT_COLUMNS]
+    rows = ([_export_value(o, attr) for _title, attr in EXPORT_COLUMNS] for o in outlets)
+    return to_xlsx("回收服务网点", header, rows)

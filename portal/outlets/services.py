@@ -225,9 +225,21 @@ def can_edit(actor: User, outlet: Outlet) -> bool:
     )
 
 
+def require_admitted(session: Session, actor: User) -> None:
+    """Only an admitted member's admin (not an applicant's or a rejected enterprise's) manages outlets."""
+    if actor.is_staff:
+        return
+    from portal.members.services import is_admitted_member
+
+    require(
+        actor.role == "member_admin" and is_admitted_member(session, actor),
+        _("只有已入会企业的管理员可以管理网点。"),
+    )
+
+
 def create_outlet(session: Session, actor: User, data: OutletInput, *, is_demo: bool = False) -> Outlet:
     """Staff create any outlet; an enterprise admin creates one operated by its own enterprise (待核查)."""
-    require(actor.is_staff or actor.role == "member_admin")
+    require_admitted(session, actor)
     if not actor.is_staff:
         from portal.members.services import get_enterprise
 
@@ -258,6 +270,7 @@ def update_outlet(session: Session, actor: User, outlet_id: int, data: OutletInp
     """Edit an outlet; a change of address or type on a verified outlet puts it back to 待核查."""
     outlet = get_outlet(session, outlet_id)
     require(can_edit(actor, outlet), _("您只能管理本企业运营的网点。"))
+    require_admitted(session, actor)
     if not actor.is_staff:  # members keep the operator and code; only staff change the status
         data = replace(
             data,

@@ -102,6 +102,7 @@ def _input(form: OutletForm) -> services.OutletInput:
 @bp.route("/outlets/new", methods=["GET", "POST"])
 @roles_required("member_admin", "staff", "admin")
 def create():
+    services.require_admitted(uow.session(), _me())  # an applicant's admin gets 403, not a form
     form = OutletForm()
     if form.validate_on_submit():
         try:

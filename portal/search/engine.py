@@ -272,6 +272,8 @@ class SearchEngine:
         chunks = [c for c in _split_chunks(text) if compact(c)]
         searcher = self.searcher()
         reader = searcher.reader()
+        if reader.doc_count_all() == 0:  # a new installation: nothing indexed yet
+            return Hits(keys=[], total=0, facets={name: {} for name in facet_names})
         docnums = sorted(self.candidates(searcher, chunks, kinds=kinds, filters=filters, exclude=exclude))
         needles = [compact(c) for c in chunks]
         # A chunk that is a single gram is proven by the candidates; longer ones are checked in the text.

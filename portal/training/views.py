@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.core import uow
 from portal.core.files import check_uploads, send_upload
-from portal.core.permissions import MEMBER, roles_required, staff_required
+from portal.core.permissions import MEMBER, roles_required, staff_read_required, staff_required
 from portal.errors import DomainError, apply_to_form
 from portal.training import bp, services
 from portal.training.forms import EmptyForm, EventForm, MaterialForm
@@ -98,7 +98,7 @@ def cancel(event_id: int):
 
 
 @bp.get("/staff/training")
-@staff_required
+@staff_read_required
 def staff_index():
     db = uow.session()
     return render_template(
@@ -178,7 +178,7 @@ def staff_event(event_id: int):
     found = services.get_event(db, event_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        ids = [int(v) for v in request.form.getlist("attended") if v.isdigit()]
+        ids = [int(v) for v in request.form.getlist("attended") if v.isascii() and v.isdigit() and len(v) < 19]
         services.record_attendance(db, _me(), found.id, ids)
         flash(_("出勤情况已记录。"), "success")
         return redirect(url_for("training.staff_event", event_id=found.id))

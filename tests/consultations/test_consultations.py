@@ -211,3 +211,14 @@ def test_the_commenter_is_notified_of_the_answer(client, session, login, world):
     session.rollback()
     note = session.scalar(select(Notification).where(Notification.user_id == world["a"].id))
     assert note is not None and "5.1" in note.title and "未采纳" in note.title and note.body == "与国标冲突"
+
+
+@pytest.mark.db
+def test_applicants_cannot_read_draft_standards_under_comment(client, session, login, world):
+    from tests.factories import make_application
+
+    _application, applicant = make_application(session)
+    session.commit()
+    login(applicant.email)
+    assert client.get("/consultations").status_code == 403
+    assert client.get(f"/consultations/{world['round'].id}").status_code == 403
