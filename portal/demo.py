@@ -217,6 +217,18 @@ def seed_outlets(session: Session, ctx: SeedContext) -> None:
     report = import_outlets(session, data, "outlets.csv", actor_label="演示数据", is_demo=True)
     if not report.written:
         raise RuntimeError(f"demo outlets did not import: {report.errors[:3]}")
+    # Outlets run by a member car maker belong to its recycling network.
+    from portal.members.models import Enterprise, EnterpriseActivity
+    from portal.outlets.models import OutletMaker
+
+    rows = session.execute(
+        select(Enterprise.name, Enterprise.id)
+        .join(EnterpriseActivity, EnterpriseActivity.enterprise_id == Enterprise.id)
+        .where(Enterprise.status == "member", EnterpriseActivity.activity == "vehicle_maker")
+    )
+    makers = {name: enterprise_id for name, enterprise_id in rows}
+    for outlet in session.scalars(select(Outlet).where(Outlet.operator_name.in_(list(makers)))):
+        outlet.makers = [OutletMaker(enterprise_id=makers[outlet.operator_name])]
     rng = random.Random(520)
     today = clock.today()
     for outlet in session.scalars(select(Outlet).where(Outlet.status.in_(("compliant", "rectifying", "closed")))):

@@ -38,6 +38,7 @@ def outlet_item(outlet, distance_km: float | None = None) -> dict:
         "lat": outlet.lat,
         "lon": outlet.lon,
         "url": f"/outlets/{outlet.code}",
+        "car_maker_ids": sorted(m.enterprise_id for m in outlet.makers),
     }
     if distance_km is not None:
         item["distance_km"] = round(distance_km, 3)
@@ -103,6 +104,11 @@ OUTLET_SCHEMA = {
         "lat": {"type": ["number", "null"], "description": "WGS-84"},
         "lon": {"type": ["number", "null"], "description": "WGS-84"},
         "url": {"type": "string"},
+        "car_maker_ids": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "Member ids of the car makers whose recycling network the outlet serves.",
+        },
         "distance_km": {"type": "number", "description": "Only with the near parameter."},
     },
 }

@@ -19,7 +19,7 @@ from portal.core.geo import in_shandong, to_wgs84
 from portal.core.permissions import require
 from portal.core.validators import normalise_phone
 from portal.errors import DomainError, NotFound
-from portal.outlets.models import Outlet, OutletStatusChange
+from portal.outlets.models import Outlet, OutletMaker, OutletStatusChange
 
 KIND = "outlet"
 # Reasons written to the status history are records kept in Chinese, not interface text: not translated.
@@ -328,6 +328,48 @@ def set_status(
         audit.record(session, actor, "outlet.status", "outlet", outlet.id, before, {"status": code, "reason": reason})
     session.flush()
     return outlet
+
+
+def vehicle_makers(session: Session) -> list[tuple[int, str]]:
+    """Member enterprises that make vehicles: (id, name), for choosing whom an outlet serves."""
+    from portal.members.models import Enterprise, EnterpriseActivity
+
+    rows = session.execute(
+        select(Enterprise.id, Enterprise.name)
+        .join(EnterpriseActivity, EnterpriseActivity.enterprise_id == Enterprise.id)
+        .where(Enterprise.status == "member", EnterpriseActivity.activity == "vehicle_maker")
+        .order_by(Enterprise.name)
+    )
+    return [(enterprise_id, name) for enterprise_id, name in rows]
+
+
+def set_makers(session: Session, actor: User, outlet_id: int, enterprise_ids: list[int]) -> Outlet:
+    """Record the car makers whose recycling network the outlet belongs to (they may report for it)."""
+    outlet = get_outlet(session, outlet_id)
+    require(can_edit(actor, outlet), _("您只能管理本企业运营的网点。"))
+    require_admitted(session, actor)
+    allowed = dict(vehicle_makers(session))
+    chosen = list(dict.fromkeys(enterprise_ids))
+    unknown = [i for i in chosen if i not in allowed]
+    if unknown:
+        raise DomainError(_("只能选择会员中的整车企业。"), {"makers": _("只能选择会员中的整车企业。")})
+    before = sorted(m.enterprise_id for m in outlet.makers)
+    outlet.makers = [OutletMaker(enterprise_id=i) for i in chosen]
+    session.flush()
+    if actor.is_staff:
+        audit.record(
+            session, actor, "outlet.makers", "outlet", outlet.id, {"makers": before}, {"makers": sorted(chosen)}
+        )
+    return outlet
+
+
+def maker_names(session: Session, outlet: Outlet) -> list[tuple[int, str]]:
+    from portal.members.models import Enterprise
+
+    ids = [m.enterprise_id for m in outlet.makers]
+    if not ids:
+        return []
+    return [(i, n) for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))]
 
 
 def history(session: Session, outlet_id: int) -> list[OutletStatusChange]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.core import clock, uow
 from portal.core.paging import parse_paging
 from portal.core.permissions import enterprise_admin_required, roles_required, staff_required
-from portal.errors import DomainError, apply_to_form
+from portal.errors import DomainError, Forbidden, apply_to_form
 from portal.outlets import bp, importer, queries, services
 from portal.outlets.forms import ImportForm, OutletForm, StatusForm
 from portal.outlets.models import Outlet
@@ -68,11 +68,14 @@ def detail(code: str):
     if outlet is None:
         abort(404)
     show_history = current_user.is_authenticated and current_user.role in ("staff", "admin", "observer")
+    can_edit = current_user.is_authenticated and services.can_edit(current_user, outlet)
     return render_template(
         "outlets/detail.html",
         outlet=outlet,
         history=services.history(db, outlet.id) if show_history else None,
-        can_edit=current_user.is_authenticated and services.can_edit(current_user, outlet),
+        can_edit=can_edit,
+        makers=services.maker_names(db, outlet),
+        maker_choices=services.vehicle_makers(db) if can_edit else [],
         status_form=StatusForm(status=outlet.status),
     )
 
@@ -154,6 +157,25 @@ def _fill(form: OutletForm, outlet: Outlet) -> None:
     form.lat.data = "" if outlet.lat is None else f"{outlet.lat}"
     form.lon.data = "" if outlet.lon is None else f"{outlet.lon}"
     form.status.data = ""
+
+
+@bp.post("/outlets/<code>/makers")
+@roles_required("member_admin", "staff", "admin")
+def set_makers(code: str):
+    db = uow.session()
+    outlet = services.get_by_code(db, code)
+    if outlet is None:
+        abort(404)
+    ids = [int(v) for v in request.form.getlist("makers") if v.isascii() and v.isdigit() and len(v) < 19]
+    try:
+        services.set_makers(db, _me(), outlet.id, ids)
+    except Forbidden:
+        raise
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("outlets.detail", code=code)), 303
+    flash(_("服务的整车企业已保存。"), "success")
+    return redirect(url_for("outlets.detail", code=code))
 
 
 @bp.post("/outlets/<code>/status")

@@ -137,3 +137,25 @@ def test_export_has_chinese_headers_and_a_bom(app, client, session):
 
     rows = list(load_workbook(BytesIO(xlsx.data)).active.iter_rows(values_only=True))
     assert rows[0][0] == "网点编号" and rows[1][1] == "导出测试网点"
+
+
+def test_car_makers_served_are_chosen_among_member_vehicle_makers(app, client, session, login):
+    maker, _maker_user = make_member(session, name="鲁风新能源汽车有限公司", activities=("vehicle_maker",))
+    recycler, _ = make_member(session, name="某再生利用企业", activities=("recycling",))
+    enterprise, admin = make_member(session, role="member_admin")
+    _other, other_admin = make_member(session, role="member_admin")
+    staff = make_user(session, "staff")
+    outlet = make_outlet(session, staff, operator=enterprise.name, operator_credit_code=enterprise.credit_code)
+    session.commit()
+    login(other_admin.email)
+    assert client.post(f"/outlets/{outlet.code}/makers", data={"makers": [maker.id]}).status_code == 403
+    client.post("/logout")
+    login(admin.email)
+    response = client.post(f"/outlets/{outlet.code}/makers", data={"makers": [recycler.id]})
+    assert response.status_code == 303  # not a vehicle maker: refused, nothing saved
+    session.expire_all()
+    assert session.get(Outlet, outlet.id).makers == []
+    assert client.post(f"/outlets/{outlet.code}/makers", data={"makers": [maker.id]}).status_code == 302
+    page = client.get(f"/outlets/{outlet.code}").get_data(as_text=True)
+    assert "鲁风新能源汽车有限公司" in page
+    assert client.get(f"/api/v1/outlets/{outlet.code}").get_json()["car_maker_ids"] == [maker.id]
