@@ -66,15 +66,12 @@ def seed_accounts(session: Session, ctx: SeedContext) -> None:
 
 
 def seed_members(session: Session, ctx: SeedContext) -> None:
-    from portal.auth import services as auth
     from portal.auth.models import User
-    from portal.core.files import uploads_dir
     from portal.members.models import (
         Enterprise,
         EnterpriseActivity,
         FeePayment,
         Membership,
-        MembershipApplication,
         TierFee,
     )
     from portal.members.services import next_membership_number
@@ -141,61 +138,55 @@ def seed_members(session: Session, ctx: SeedContext) -> None:
                 )
             )
         search.enqueue(session, "member", enterprise.id)
-        user = auth.create_user(
+        add_applicant(
             session,
-            email=enterprise.contact_email,
-            password=DEMO_PASSWORD,
-            role="member_admin",
-            name=row["contact"],
-            enterprise_id=enterprise.id,
-            verified=True,
-            is_demo=True,
-        )
-        session.add(
-            MembershipApplication(
-                enterprise_id=enterprise.id,
-                applicant_id=user.id,
-                requested_tier=row["tier"],
-                licence_file=_demo_licence(uploads_dir()),
-                licence_name="营业执照（演示）.pdf",
-                licence_mime="application/pdf",
-                privacy_accepted_at=membership.approved_at,
-                state="approved",
-                submitted_at=membership.approved_at - dt.timedelta(days=7),
-                decided_at=membership.approved_at,
-                decided_by_id=staff.id if staff else None,
-            )
+            enterprise,
+            row,
+            privacy_accepted_at=membership.approved_at,
+            state="approved",
+            submitted_at=membership.approved_at - dt.timedelta(days=7),
+            decided_at=membership.approved_at,
+            decided_by_id=staff.id if staff else None,
         )
     for index, row in enumerate(data["applications"], start=50):
         enterprise = enterprise_for(row, "applicant", index)
         if enterprise is None:
             continue
-        user = auth.create_user(
-            session,
-            email=enterprise.contact_email,
-            password=DEMO_PASSWORD,
-            role="member_admin",
-            name=row["contact"],
-            enterprise_id=enterprise.id,
-            verified=True,
-            is_demo=True,
-        )
-        session.add(
-            MembershipApplication(
-                enterprise_id=enterprise.id,
-                applicant_id=user.id,
-                requested_tier=row["tier"],
-                licence_file=_demo_licence(uploads_dir()),
-                licence_name="营业执照（演示）.pdf",
-                licence_mime="application/pdf",
-                privacy_accepted_at=clock.now(),
-                state=row["state"],
-                reason=row.get("reason", ""),
-            )
+        add_applicant(
+            session, enterprise, row, privacy_accepted_at=clock.now(), state=row["state"], reason=row.get("reason", "")
         )
     session.flush()
     ctx.logins.append(("member_admin", "contact01@demo.sdbra.cn", DEMO_PASSWORD))
     ctx.logins.append(("applicant", "contact50@demo.sdbra.cn", DEMO_PASSWORD))
+
+
+def add_applicant(session: Session, enterprise, row: dict, **application) -> None:
+    """The enterprise's first account (its contact, verified) and its application with a demo licence."""
+    from portal.auth import services as auth
+    from portal.core.files import uploads_dir
+    from portal.members.models import MembershipApplication
+
+    user = auth.create_user(
+        session,
+        email=enterprise.contact_email,
+        password=DEMO_PASSWORD,
+        role="member_admin",
+        name=row["contact"],
+        enterprise_id=enterprise.id,
+        verified=True,
+        is_demo=True,
+    )
+    session.add(
+        MembershipApplication(
+            enterprise_id=enterprise.id,
+            applicant_id=user.id,
+            requested_tier=row["tier"],
+            licence_file=_demo_licence(uploads_dir()),
+            licence_name="营业执照（演示）.pdf",
+            licence_mime="application/pdf",
+            **application,
+        )
+    )
 
 
 def _demo_licence(folder) -> str:
