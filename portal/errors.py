@@ -53,7 +53,11 @@ def apply_to_form(form, error: DomainError, *, only_empty: bool = False) -> None
     """Copy a domain error's field messages onto a WTForms form (the rest goes to form.form_errors).
 
     With only_empty, a field that already shows an error of the form's own keeps just that one.
+    Refusals that are not about the form (not found, forbidden, too many requests) are raised again,
+    so the error pages answer them; views need not sort error kinds themselves.
     """
+    if error.status in (403, 404, 429):
+        raise error
     placed = False
     for name, message in error.fields.items():
         field = getattr(form, name, None)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.core import clock
+from portal.core.actors import actor_label
 from portal.db import Base
 
 
@@ -56,7 +57,7 @@ def record(
     """Append an entry; flushes, never commits."""
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
-        actor_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system"),
+        actor_label=actor_label(actor),
         action=action,
         object_type=obj_type,
         object_id=str(obj_id),
@@ -66,13 +67,3 @@ def record(
     session.add(entry)
     session.flush()
     return entry
-
-
-def entries_query(*, object_type: str | None = None, action: str | None = None):
-    """Newest first, optionally filtered."""
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
-    if object_type:
-        stmt = stmt.where(AuditEntry.object_type == object_type)
-    if action:
-        stmt = stmt.where(AuditEntry.action == action)
-    return stmt

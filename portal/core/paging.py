@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import ceil
 from typing import Any
 
@@ -14,10 +14,13 @@ from portal.errors import DomainError
 
 @dataclass
 class Page:
+    """One page of a list; ``distances`` (item id -> km) only for lists ordered by distance."""
+
     items: list[Any]
     total: int
     page: int
     per_page: int
+    distances: dict[int, float] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:

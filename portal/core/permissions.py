@@ -1,7 +1,7 @@
 """Who may do what. Views use the decorators; services call ``require`` with the acting user.
 
-Roles: anonymous public; member_admin and member_editor (of one enterprise); staff; admin;
-reviewer (sees only applications assigned to them); observer (read-only staff dashboards).
+The roles themselves are named in portal.core.roles; actors (users and system actors) are checked
+with portal.core.actors.
 """
 
 from __future__ import annotations
@@ -12,13 +12,36 @@ from collections.abc import Callable
 from flask import abort
 from flask_login import current_user
 
-STAFF = frozenset({"staff", "admin"})
-STAFF_READ = frozenset({"staff", "admin", "observer"})
-MEMBER = frozenset({"member_admin", "member_editor"})
+from portal.core.roles import MEMBER, STAFF, STAFF_READ
+
+__all__ = [
+    "MEMBER",
+    "STAFF",
+    "STAFF_READ",
+    "admin_required",
+    "can_see_members_only",
+    "enterprise_admin_required",
+    "has_role",
+    "member_required",
+    "require",
+    "roles_required",
+    "staff_read_required",
+    "staff_required",
+]
 
 
 def has_role(user, roles) -> bool:
     return bool(user and getattr(user, "is_authenticated", False) and user.is_active and user.role in roles)
+
+
+def can_see_members_only(session, user) -> bool:
+    """Members-only material (files, comment rounds, documents in the search): admitted members,
+    staff and observers. The one rule every feature asks."""
+    if has_role(user, STAFF_READ):
+        return True
+    from portal.members.queries import is_admitted_member
+
+    return is_admitted_member(session, user)
 
 
 def roles_required(*roles: str) -> Callable:

@@ -28,6 +28,16 @@ def normalise_phone(raw: str) -> str | None:
     return None
 
 
+# An absolute http(s) URL as people paste it (links to videos, a standard's own page, ...).
+HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+URL_MAX_LENGTH = 500
+
+
+def is_http_url(text: str) -> bool:
+    """An absolute http(s) URL of at most URL_MAX_LENGTH characters."""
+    return bool(HTTP_URL.match(text or "")) and len(text) <= URL_MAX_LENGTH
+
+
 def normalise_url(raw: str) -> str | None:
     """An http(s) URL; a bare host gets https://; '' stays ''; None when it is not a URL."""
     text = (raw or "").strip()

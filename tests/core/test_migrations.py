@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import portal.models  # noqa: F401
+from portal.core.actors import system
 from portal.db import Base, get_db
 
 pytestmark = pytest.mark.db
@@ -29,7 +30,7 @@ def test_every_table_exists(app):
 def test_audit_log_refuses_update_and_delete(app, session):
     from portal.core import audit
 
-    audit.record(session, "system", "test.action", "thing", 1, {"a": 1}, {"a": 2})
+    audit.record(session, system("test"), "test.action", "thing", 1, {"a": 1}, {"a": 2})
     session.commit()
     for statement in ("UPDATE audit_entries SET action = 'x'", "DELETE FROM audit_entries"):
         with pytest.raises(Exception, match="append-only"):

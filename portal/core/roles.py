@@ -1,0 +1,20 @@
+"""The portal's roles, named once. Everything that asks "which roles" imports these sets.
+
+anonymous public (no role); member_admin and member_editor (of one enterprise); staff; admin;
+reviewer (sees only what is assigned to them); observer (read-only staff dashboards).
+"""
+
+from __future__ import annotations
+
+MEMBER_ADMIN = "member_admin"
+MEMBER_EDITOR = "member_editor"
+STAFF_ROLE = "staff"
+ADMIN = "admin"
+REVIEWER = "reviewer"
+OBSERVER = "observer"
+
+ALL = (MEMBER_ADMIN, MEMBER_EDITOR, STAFF_ROLE, ADMIN, REVIEWER, OBSERVER)
+MEMBER = frozenset({MEMBER_ADMIN, MEMBER_EDITOR})
+STAFF = frozenset({STAFF_ROLE, ADMIN})
+STAFF_READ = frozenset({STAFF_ROLE, ADMIN, OBSERVER})
+INTERNAL = frozenset({STAFF_ROLE, ADMIN, OBSERVER, REVIEWER})  # accounts created by administrators
