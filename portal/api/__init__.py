@@ -15,6 +15,15 @@ bp = Blueprint("api", __name__)
 health_bp = Blueprint("health", __name__)
 
 
+def init_app(app) -> None:
+    """/healthz, and the API under /api/v1 (token or session callers; no CSRF form tokens)."""
+    from portal.extensions import csrf
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(bp, url_prefix="/api/v1")
+    csrf.exempt(bp)
+
+
 def member_item(enterprise) -> dict:
     membership = enterprise.membership
     return {
@@ -72,8 +81,10 @@ def healthz():
         try:
             from portal import search
 
-            index = {"ok": True, **search.status(db)}
-            index["ok"] = all(k["indexed"] == k["database"] for k in index["kinds"].values())
+            index = {"ok": True, **search.status(db)}  # per-kind counts and the kinds whose records differ
+            index["ok"] = not index["differing_kinds"] and all(
+                k["indexed"] == k["database"] for k in index["kinds"].values()
+            )
         except Exception as exc:  # a missing or broken index is reported, not raised
             index = {"ok": False, "error": type(exc).__name__}
     status = 200 if database["ok"] else 503

@@ -1,4 +1,4 @@
-"""flask search reindex | follow | status"""
+"""flask search reindex | follow | status | verify"""
 
 from __future__ import annotations
 
@@ -54,3 +54,31 @@ def status_command() -> None:
 
     with get_db().session(write=False) as session:
         click.echo(search.status(session))
+
+
+@search_cli.command("verify")
+@click.option("--repair", "fix", is_flag=True, help="Re-apply exactly the records that differ.")
+def verify_command(fix: bool) -> None:
+    """Compare the index with the database record by record; exit 1 when they differ."""
+    from portal.db import get_db
+
+    with get_db().session(write=False) as session:
+        found = search.verify(session)
+        for difference in found:
+            click.echo(str(difference))
+        if not found:
+            click.echo("the index matches the database")
+            return
+        click.echo(f"{len(found)} difference(s)")
+        if not fix:
+            raise SystemExit(1)
+        click.echo(f"re-applied {search.repair(session, found)} record(s)")
+        left = search.verify(session)
+    for difference in left:
+        click.echo(f"still differs: {difference}")
+    if left:
+        raise SystemExit(1)
+    click.echo("the index matches the database")
+
+
+commands = [search_cli]

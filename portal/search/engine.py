@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ from whoosh import columns as W
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import TOC
 from whoosh.writing import LockError
 
 from portal.search.analysis import (
@@ -38,6 +41,8 @@ from portal.search.analysis import (
     query_words,
     title_words,
 )
+
+log = logging.getLogger(__name__)
 
 
 def build_schema() -> Schema:
@@ -113,6 +118,7 @@ class SearchEngine:
         self._lock = threading.Lock()
         self._index = None
         self._searcher = None
+        self._version = None  # what _index_version() said when the searcher was opened
         self._cache: tuple = (None, {})
 
     def _open(self):
@@ -124,13 +130,36 @@ class SearchEngine:
                 self._index = whoosh_index.create_in(str(self.dir), build_schema())
         return self._index
 
+    def _index_version(self):
+        """What identifies the index's current state: its generation and its table of contents file.
+
+        The generation alone is not enough: a rebuild (``recreate``) starts again at generation 0, so
+        after as many commits as before the old number comes back with other contents; the table of
+        contents file is then another file (another inode, time and size)."""
+        ix = self._open()
+        for _attempt in range(10):
+            generation = ix.latest_generation()
+            try:
+                info = os.stat(self.dir / TOC._filename(ix.indexname, generation))
+            except FileNotFoundError:  # a writer removed it just now; read again
+                continue
+            return generation, info.st_ino, info.st_mtime_ns, info.st_size
+        return None  # never equal to a saved version: the searcher is reopened
+
     def searcher(self):
-        """The process's searcher, refreshed if the index changed since it was opened."""
+        """The process's searcher for the index as it is now; a new one whenever the index changed.
+
+        Never ``Searcher.refresh()``: Whoosh(-Reloaded) then reuses the open segment readers, and a
+        reused reader keeps the deletions its segment had when it was opened (and segments merged
+        away are kept too), so an edited record's old copy stays alive beside the new one (issue 14).
+        The previous searcher is not closed here: a search in another thread may still be reading it;
+        it is closed when the last reference goes.
+        """
         with self._lock:
-            if self._searcher is None:
+            version = self._index_version()
+            if self._searcher is None or version is None or version != self._version:
                 self._searcher = self._open().searcher()
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                self._version = version
             return self._searcher
 
     def write(self, upserts: list[SearchDocument], deletes: list[str], *, clear: bool = False) -> None:
@@ -146,10 +175,15 @@ class SearchEngine:
         try:
             if clear:
                 writer.delete_by_query(Q.Every())
-            for key in deletes:
-                writer.delete_by_term("key", key)
-            for doc in upserts:
-                writer.update_document(**doc.fields())
+            # A key given twice is written once, its last version. Every copy of a key is deleted
+            # before its new version is added: update_document would delete only the first copy it
+            # finds, and none that this writer added.
+            latest = {doc.key: doc for doc in upserts}
+            with writer.searcher() as searcher:
+                for key in dict.fromkeys([*deletes, *latest]):
+                    writer.delete_by_term("key", key, searcher=searcher)
+            for doc in latest.values():
+                writer.add_document(**doc.fields())
         except BaseException:
             writer.cancel()
             raise
@@ -162,22 +196,38 @@ class SearchEngine:
         """Drop the index and create it empty with the current schema (call with the indexer lock)."""
         with self._lock:
             self._searcher = None
+            self._version = None
             self._index = None
             self._cache = (None, {})
             self.dir.mkdir(parents=True, exist_ok=True)
             self._index = whoosh_index.create_in(str(self.dir), build_schema())
 
     def count(self, kind: str | None = None) -> int:
+        """Live documents (of a kind)."""
         searcher = self.searcher()
         if kind is None:
             return searcher.doc_count()
-        return len(list(searcher.search(Q.Term("kind", kind), limit=None, scored=False).docs()))
+        return len(self._postings(searcher, "kind", kind))
+
+    def ids(self, kind: str) -> list[int]:
+        """The id of every live document of a kind, in index order; an id twice means a faulty index."""
+        searcher = self.searcher()
+        ids_col = self._column(searcher, "obj_id")
+        return [ids_col[d] for d in sorted(self._postings(searcher, "kind", kind))]
+
+    def entries(self, kind: str) -> list[tuple[int, str]]:
+        """(id, digest) of every live document of a kind, in index order; an id twice means a faulty
+        index (for consistency checks)."""
+        searcher = self.searcher()
+        reader = searcher.reader()
+        return [
+            (fields["obj_id"], fields.get("digest", ""))
+            for fields in (reader.stored_fields(d) for d in sorted(self._postings(searcher, "kind", kind)))
+        ]
 
     def digests(self, kind: str) -> dict[int, str]:
         """{id: digest} of every document of a kind (for consistency checks)."""
-        searcher = self.searcher()
-        results = searcher.search(Q.Term("kind", kind), limit=None, scored=False)
-        return {hit["obj_id"]: hit["digest"] for hit in results}
+        return dict(self.entries(kind))
 
     def _cached(self, searcher) -> dict:
         """This searcher's (index version's) cache; a new version starts a new one, swapped atomically."""
@@ -213,6 +263,21 @@ class SearchEngine:
                 texts[docnum] = text
         return text
 
+    def _deleted(self, searcher) -> frozenset[int]:
+        """The deleted document numbers of this searcher's reader (read once per index version)."""
+        cache = self._cached(searcher)
+        found = cache.get(("deleted",))
+        if found is None:
+            reader = searcher.reader()
+            found = frozenset(
+                offset + docnum
+                for leaf, offset in reader.leaf_readers()
+                if leaf.has_deletions()
+                for docnum in leaf.deleted_docs_set
+            )
+            cache[("deleted",)] = found
+        return found
+
     def _postings(self, searcher, field_name: str, term: str) -> frozenset[int]:
         """The live documents holding term, as a set; cached for this searcher (index version)."""
         sets = self._cached(searcher).setdefault(("postings",), {})
@@ -223,6 +288,7 @@ class SearchEngine:
             found = (
                 frozenset(reader.postings(field_name, term).all_ids()) if (field_name, term) in reader else frozenset()
             )
+            found -= self._deleted(searcher)  # whoosh filters them already; a cached set must never hold one
             if len(sets) >= 512:
                 sets.pop(next(iter(sets)))
             sets[key] = found
@@ -249,7 +315,7 @@ class SearchEngine:
             result = set(sets[0]).intersection(*sets[1:])
         else:
             reader = searcher.reader()
-            result = set(reader.all_doc_ids())
+            result = set(reader.all_doc_ids()) - self._deleted(searcher)
         for name, value in (exclude or {}).items():
             result -= self._postings(searcher, f"f_{name}", str(value))
         return result
@@ -282,6 +348,7 @@ class SearchEngine:
             plain = reader.column_reader("plain")
             docnums = [d for d in docnums if _contains_all(self._plain(searcher, d, plain), to_check)]
         kinds_col, ids_col = self._column(searcher, "kind"), self._column(searcher, "obj_id")
+        docnums = _one_per_record(docnums, kinds_col, ids_col)
         facets = {name: self._count_values(searcher, name, docnums) for name in facet_names}
         if limit_all:
             return Hits(keys=[(kinds_col[d], ids_col[d]) for d in docnums], total=len(docnums))
@@ -322,6 +389,20 @@ class SearchEngine:
             return (-score, len(title), docnum)
 
         return sorted(docnums, key=key)
+
+
+def _one_per_record(docnums: list[int], kinds_col: list, ids_col: list) -> list[int]:
+    """docnums with one document per (kind, id): the last one (the index holds a record once; this
+    only fires on a faulty index, and says so)."""
+    last: dict[tuple, int] = {}
+    for docnum in docnums:
+        last[(kinds_col[docnum], ids_col[docnum])] = docnum
+    if len(last) == len(docnums):
+        return docnums
+    kept = set(last.values())
+    twice = sorted({f"{kinds_col[d]}:{ids_col[d]}" for d in docnums if d not in kept})
+    log.warning("search index holds %s more than once; showing each once (run `flask search verify`)", twice)
+    return [d for d in docnums if d in kept]
 
 
 def _contains_all(haystack: str, needles: list[str]) -> bool:

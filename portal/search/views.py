@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import search
@@ -13,37 +12,25 @@ from portal.api import bp as api_bp
 from portal.api.openapi import PAGING, describe, error_response, page_of
 from portal.core import enums, uow
 from portal.core.paging import Page, parse_paging
+from portal.core.permissions import can_see_members_only
 from portal.errors import DomainError
+from portal.search import sources
 from portal.search.highlight import fragment
 
 bp = Blueprint("search", __name__)
-
-FACETS = ("kind", "level", "status", "topic", "year")
-KIND_LABELS = {
-    "standard": _l("标准"),
-    "training": _l("培训资料"),
-    "notice": _l("通知公告"),
-    "outlet": _l("回收网点"),
-    "member": _l("会员单位"),
-}
-REWRITERS: list = []  # features add fn(query) -> query here (e.g. standard numbers in any spacing)
+REWRITERS = sources.REWRITERS  # features add theirs with search.register_rewriter
 
 
-# Where a facet's codes are looked up first (a code such as "pending" exists in several lists).
-FACET_ENUMS = {
-    "status": ("outlet_state", "standard_state"),
-    "level": ("standard_level", "training_level"),
-    "topic": ("standard_topic", "training_topic"),
-    "city": ("city",),
-    "tier": ("tier",),
-}
+def facet_names() -> tuple[str, ...]:
+    """The facets counted and offered: "kind" and those the registered sources show."""
+    return sources.shown_facets()
 
 
 def facet_label(name: str, value: str) -> str:
     """A facet value in the reader's language."""
     if name == "kind":
-        return str(KIND_LABELS.get(value, value))
-    preferred = [enums.REGISTRY[n] for n in FACET_ENUMS.get(name, ()) if n in enums.REGISTRY]
+        return sources.kind_label(value)
+    preferred = [enums.REGISTRY[n] for n in sources.facet_enums(name) if n in enums.REGISTRY]
     for enum in preferred + list(enums.REGISTRY.values()):
         if value in enum:
             return enum.label(value)
@@ -52,11 +39,9 @@ def facet_label(name: str, value: str) -> str:
 
 def sees_members_only() -> bool:
     """Users of admitted member enterprises, staff and observers (as for the files themselves)."""
-    from portal.members.services import is_admitted_member
-
     if not current_user.is_authenticated:
         return False
-    return current_user.role in ("staff", "admin", "observer") or is_admitted_member(uow.session(), current_user)
+    return can_see_members_only(uow.session(), current_user)
 
 
 def parse_request(args) -> dict:
@@ -69,11 +54,11 @@ def parse_request(args) -> dict:
     unknown = [k for k in kinds if k not in search.SOURCES]
     if unknown:
         raise DomainError(_("未知的类别：%(k)s", k="、".join(unknown)), {"kind": _("未知的类别。")})
-    filters = {name: args.get(name) for name in FACETS[1:] if args.get(name)}
+    filters = {name: args.get(name) for name in facet_names()[1:] if args.get(name)}
     if "year" in filters and not (filters["year"].isdigit() and len(filters["year"]) == 4):
         raise DomainError(_("year 应为四位年份。"), {"year": _("应为四位年份。")})
     page, per_page = parse_paging(args, default_per_page=10, max_per_page=50)
-    for rewrite in REWRITERS:
+    for rewrite in sources.REWRITERS:
         q = rewrite(q)
     return {"q": q, "kinds": kinds, "filters": filters, "sort": sort, "page": page, "per_page": per_page}
 
@@ -89,7 +74,7 @@ def run(params: dict):
         page=params["page"],
         per_page=params["per_page"],
         sort=params["sort"],
-        facet_names=FACETS,
+        facet_names=facet_names(),
     )
     by_kind: dict[str, list[int]] = {}
     for kind, object_id in hits.keys:
@@ -123,7 +108,7 @@ def page():
         errors={},
         fragment=fragment,
         facet_label=facet_label,
-        facets=FACETS,
+        facets=facet_names(),
         hits_page=hits_page,
     )
 
@@ -151,54 +136,68 @@ def api_search():
     return jsonify(items=items, total=hits.total, page=params["page"], per_page=params["per_page"], facets=facets)
 
 
-describe(
-    {
-        "/search": {
-            "get": {
-                "summary": "Search everything public (standards, training, notices, outlets, members)",
-                "operationId": "search",
-                "parameters": [
-                    {
-                        "name": "q",
-                        "in": "query",
-                        "schema": {"type": "string", "maxLength": 200},
-                        "description": "Words or fragments in Chinese or English; quoted phrases; all must occur.",
-                    },
-                    {
-                        "name": "kind",
-                        "in": "query",
-                        "schema": {"type": "string"},
-                        "description": "Restrict to a kind (repeatable): standard, training, notice, outlet, member.",
-                    },
-                    *[
-                        {"name": n, "in": "query", "schema": {"type": "string"}, "description": f"Facet filter: {n}."}
-                        for n in FACETS[1:]
+@bp.record_once
+def _describe(_state) -> None:
+    """The OpenAPI entry, written when the blueprint is first registered: by then every feature's
+    source (and so every facet) is registered."""
+    kinds = ", ".join(sorted(search.SOURCES))
+    _describe_api(kinds, facet_names()[1:])
+
+
+def _describe_api(kinds: str, filters: tuple[str, ...]) -> None:
+    describe(
+        {
+            "/search": {
+                "get": {
+                    "summary": f"Search everything public ({kinds})",
+                    "operationId": "search",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "schema": {"type": "string", "maxLength": 200},
+                            "description": "Words or fragments in Chinese or English; quoted phrases; all must occur.",
+                        },
+                        {
+                            "name": "kind",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": f"Restrict to a kind (repeatable): {kinds}.",
+                        },
+                        *[
+                            {
+                                "name": n,
+                                "in": "query",
+                                "schema": {"type": "string"},
+                                "description": f"Facet filter: {n}.",
+                            }
+                            for n in filters
+                        ],
+                        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "date"]}},
+                        *PAGING,
                     ],
-                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "date"]}},
-                    *PAGING,
-                ],
-                "responses": {
-                    "200": {
-                        "description": "A page of results with facet counts.",
-                        "content": {"application/json": {"schema": page_of("#/components/schemas/SearchHit")}},
+                    "responses": {
+                        "200": {
+                            "description": "A page of results with facet counts.",
+                            "content": {"application/json": {"schema": page_of("#/components/schemas/SearchHit")}},
+                        },
+                        "422": error_response("A parameter is invalid."),
                     },
-                    "422": error_response("A parameter is invalid."),
+                }
+            }
+        },
+        {
+            "SearchHit": {
+                "type": "object",
+                "required": ["kind", "id", "title", "url", "fragment"],
+                "properties": {
+                    "kind": {"type": "string"},
+                    "id": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "url": {"type": "string"},
+                    "fragment": {"type": "string", "description": "HTML; the matched words wrapped in <mark>."},
+                    "date": {"type": ["string", "null"], "format": "date"},
                 },
             }
-        }
-    },
-    {
-        "SearchHit": {
-            "type": "object",
-            "required": ["kind", "id", "title", "url", "fragment"],
-            "properties": {
-                "kind": {"type": "string"},
-                "id": {"type": "integer"},
-                "title": {"type": "string"},
-                "url": {"type": "string"},
-                "fragment": {"type": "string", "description": "HTML; the matched words wrapped in <mark>."},
-                "date": {"type": ["string", "null"], "format": "date"},
-            },
-        }
-    },
-)
+        },
+    )

@@ -7,8 +7,7 @@ import pytest
 from portal import search
 from portal.search.engine import SearchDocument
 from portal.search.highlight import fragment
-from tests.factories import make_member, make_user
-from tests.outlets.helpers import make_outlet
+from tests.factories import make_member, make_outlet, make_user
 
 pytestmark = pytest.mark.db
 
