@@ -7,15 +7,17 @@ import os
 import click
 from flask.cli import AppGroup
 
+from portal.core import roles
 from portal.core.uow import run_in_transaction
 from portal.errors import DomainError
 
+CLI_ROLES = [roles.STAFF_ROLE, roles.ADMIN, roles.OBSERVER, roles.REVIEWER]  # association accounts
 users_cli = AppGroup("users", help="账户管理 / Accounts.")
 
 
 @users_cli.command("create")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(["staff", "admin", "observer", "reviewer"]), required=True)
+@click.option("--role", type=click.Choice(CLI_ROLES), required=True)
 @click.option("--name", default="")
 def create_command(email: str, role: str, name: str) -> None:
     """Create an association account; the password comes from PORTAL_PASSWORD or a prompt."""
@@ -30,3 +32,6 @@ def create_command(email: str, role: str, name: str) -> None:
         details = [m for m in err.fields.values() if m != err.message]
         raise click.ClickException(" ".join([err.message, *details])) from None
     click.echo(f"created {role} {user.email} (id {user.id})")
+
+
+commands = [users_cli]

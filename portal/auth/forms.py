@@ -7,6 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from portal.core import roles
+from portal.core.enums import ROLES
+
 REQUIRED = _l("此项为必填项。")
 
 
@@ -37,3 +40,10 @@ class InternalUserForm(FlaskForm):
     email = EmailField(_l("电子邮箱"), validators=[DataRequired(REQUIRED), Length(max=254)])
     name = StringField(_l("姓名"), validators=[DataRequired(REQUIRED), Length(max=100)])
     role = SelectField(_l("角色"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(r, ROLES.label(r)) for r in INTERNAL_ROLES]
+
+
+INTERNAL_ROLES = (roles.STAFF_ROLE, roles.ADMIN, roles.REVIEWER, roles.OBSERVER)  # in the order offered

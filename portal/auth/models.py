@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.core import clock
+from portal.core import clock, roles
 from portal.db import Base
 
-MEMBER_ROLES = ("member_admin", "member_editor")
-STAFF_ROLES = ("staff", "admin")
+MEMBER_ROLES = roles.MEMBER  # kept for importers; the sets live in portal.core.roles
+STAFF_ROLES = roles.STAFF
 
 
 class User(Base):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import re
 import secrets
@@ -16,20 +15,25 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.auth.models import AuthToken, LoginFailure, User
-from portal.core import audit, clock
+from portal.auth.queries import user_by_email
+from portal.core import audit, clock, roles
+from portal.core.actors import is_system
+from portal.core.permissions import require
+from portal.core.tokens import hash_token, new_token
 from portal.errors import Conflict, DomainError, TooManyRequests
 
 # OWASP's minimum for argon2id: 19 MiB of memory, 2 iterations, 1 lane (about 20-40 ms a check).
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
 MIN_PASSWORD_LENGTH = 10
-ROLES = ("member_admin", "member_editor", "staff", "admin", "reviewer", "observer")
 
 
 def hash_password(password: str) -> str:
+    """The stored form of a password (argon2id)."""
     return _hasher.hash(password)
 
 
 def check_password_hash(stored: str, password: str) -> bool:
+    """Whether password matches the stored hash (a damaged hash never matches)."""
     try:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -60,10 +64,6 @@ def _new_epoch() -> str:
     return secrets.token_hex(16)
 
 
-def find_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-
-
 def create_user(
     session: Session,
     *,
@@ -76,13 +76,13 @@ def create_user(
     is_demo: bool = False,
 ) -> User:
     """Create an account; member roles need an enterprise, other roles must have none."""
-    if role not in ROLES:
+    if role not in roles.ALL:
         raise DomainError(_("未知角色：%(role)s", role=role), {"role": _("未知角色。")})
-    if (role in ("member_admin", "member_editor")) != (enterprise_id is not None):
+    if (role in roles.MEMBER) != (enterprise_id is not None):
         raise DomainError(_("企业用户必须属于一个企业，其他角色不能属于企业。"))
     email = normalise_email(email)
     validate_password(password)
-    if find_user_by_email(session, email) is not None:
+    if user_by_email(session, email) is not None:
         raise Conflict(_("该电子邮箱已注册。"), {"email": _("该电子邮箱已注册。")})
     user = User(
         email=email,
@@ -150,7 +150,7 @@ def authenticate(
     """
     keys = _failure_keys(email or "", address)
     _check_throttle(session, keys, limit, window)
-    user = find_user_by_email(session, email or "") if email else None
+    user = user_by_email(session, email or "") if email else None
     ok = user is not None and check_password_hash(user.password_hash, password or "")
     if not ok:
         if user is None:
@@ -175,10 +175,6 @@ def authenticate(
 # --- e-mailed tokens ---------------------------------------------------------------------------
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_token(session: Session, user: User, purpose: str, lifetime: dt.timedelta) -> str:
     """A new single-use token; earlier unused tokens of the same purpose stop working."""
     now = clock.now()
@@ -186,8 +182,8 @@ def issue_token(session: Session, user: User, purpose: str, lifetime: dt.timedel
         select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None))
     ):
         old.used_at = now
-    token = secrets.token_urlsafe(32)
-    session.add(AuthToken(token_hash=_hash_token(token), purpose=purpose, user_id=user.id, expires_at=now + lifetime))
+    token = new_token()
+    session.add(AuthToken(token_hash=hash_token(token), purpose=purpose, user_id=user.id, expires_at=now + lifetime))
     session.flush()
     return token
 
@@ -195,7 +191,7 @@ def issue_token(session: Session, user: User, purpose: str, lifetime: dt.timedel
 def consume_token(session: Session, token: str, purpose: str) -> User:
     """Use a token once; raise DomainError if unknown, used or expired."""
     row = session.scalar(
-        select(AuthToken).where(AuthToken.token_hash == _hash_token(token or ""), AuthToken.purpose == purpose)
+        select(AuthToken).where(AuthToken.token_hash == hash_token(token or ""), AuthToken.purpose == purpose)
     )
     if row is None or row.used_at is not None:
         raise DomainError(_("链接无效或已被使用。"))
@@ -207,11 +203,22 @@ def consume_token(session: Session, token: str, purpose: str) -> User:
 
 
 def verify_email(session: Session, token: str) -> User:
+    """Mark the address of the token's user as verified (the link proves it)."""
     user = consume_token(session, token, "verify_email")
     if user.email_verified_at is None:
         user.email_verified_at = clock.now()
     session.flush()
     return user
+
+
+def request_password_reset(session: Session, email: str, *, minutes: int) -> None:
+    """E-mail a reset link to an active account with this address; unknown addresses get nothing."""
+    from portal.notify.services import queue_mail
+
+    user = user_by_email(session, email)
+    if user is not None and user.is_active:
+        token = issue_token(session, user, "reset_password", dt.timedelta(minutes=minutes))
+        queue_mail(session, user.email, _("重置密码"), "reset_password", token=token, minutes=minutes)
 
 
 def reset_password(session: Session, token: str, new_password: str) -> User:
@@ -225,18 +232,19 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     return user
 
 
-def change_password(session: Session, user: User, current: str, new_password: str) -> None:
+def change_password(session: Session, user: User, current: str, new_password: str) -> User:
     """Change the password after checking the current one; ends every other session."""
     if not check_password_hash(user.password_hash, current or ""):
         raise DomainError(_("当前密码不正确。"), {"current_password": _("当前密码不正确。")})
     validate_password(new_password)
     user.password_hash = hash_password(new_password)
     end_all_sessions(session, user)
+    return user
 
 
 def set_role(session: Session, actor: User, user: User, role: str, *, active: bool | None = None) -> None:
     """Administrators change a non-member user's role or deactivate an account (audited)."""
-    if role not in ROLES or role in ("member_admin", "member_editor"):
+    if role not in roles.INTERNAL:
         raise DomainError(_("只能设置协会内部角色。"), {"role": _("无效的角色。")})
     before = audit.snapshot(user, ("role", "is_active"))
     user.role = role
@@ -247,19 +255,27 @@ def set_role(session: Session, actor: User, user: User, role: str, *, active: bo
     audit.record(session, actor, "user.role", "user", user.id, before, audit.snapshot(user, ("role", "is_active")))
 
 
+def set_member_account(session: Session, user: User, *, role: str, active: bool) -> None:
+    """Set a member user's role and whether the account is active; deactivating ends its sessions."""
+    if role not in roles.MEMBER:
+        raise DomainError(_("请选择角色。"), {"role": _("请选择角色。")})
+    user.role = role
+    if user.is_active and not active:
+        end_all_sessions(session, user)
+    user.is_active = active
+    session.flush()
+
+
 def create_internal_user(session: Session, actor: User, email: str, name: str, role: str) -> User:
     """An administrator creates a staff, admin, reviewer or observer account; the person sets the
     password through an e-mailed link (valid 3 days)."""
     from portal.core.enums import ROLES as ROLE_LABELS
     from portal.notify.services import queue_mail
 
-    if not actor.is_admin:
-        from portal.errors import Forbidden
-
-        raise Forbidden(_("只有系统管理员可以创建内部账户。"))
-    if role not in ("staff", "admin", "reviewer", "observer"):
+    require(not is_system(actor) and actor.is_admin, _("只有系统管理员可以创建内部账户。"))
+    if role not in roles.INTERNAL:
         raise DomainError(_("无效的角色。"), {"role": _("无效的角色。")})
-    user = create_user(session, email=email, password=secrets.token_urlsafe(24), role=role, name=(name or "").strip())
+    user = create_user(session, email=email, password=new_token(24), role=role, name=(name or "").strip())
     audit.record(session, actor, "user.create", "user", user.id, None, {"email": user.email, "role": role})
     token = issue_token(session, user, "reset_password", dt.timedelta(days=3))
     queue_mail(

@@ -1,18 +1,17 @@
-"""Thin routes over portal.auth.services."""
+"""Thin routes over portal.auth.services: login, logout, e-mail links, passwords, internal accounts."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 
-from portal.auth import bp, services
-from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
-from portal.core import uow
-from portal.errors import DomainError, TooManyRequests, apply_to_form
-from portal.notify.services import queue_mail
+from portal.auth import bp, queries, services
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, InternalUserForm, LoginForm, ResetPasswordForm
+from portal.core import roles, uow
+from portal.core.permissions import admin_required
+from portal.core.views import current_actor, render_form, submit
+from portal.errors import DomainError, apply_to_form
 
 
 def start_session(user) -> None:
@@ -22,9 +21,10 @@ def start_session(user) -> None:
 
 
 def home_for(user) -> str:
-    if user.is_staff or user.role == "observer":
+    """Where a user lands after logging in: the work-bench, the review queue or the member area."""
+    if user.role in roles.STAFF_READ:
         return url_for("staff.dashboard")
-    if user.role == "reviewer":
+    if user.role == roles.REVIEWER:
         return url_for("staff.applications")
     return url_for("account.index")
 
@@ -32,32 +32,30 @@ def home_for(user) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        config = current_app.config
-        try:
-            user = services.authenticate(
-                uow.session(),
-                form.email.data,
-                form.password.data,
-                address=request.remote_addr,
-                limit=config["LOGIN_FAILURE_LIMIT"],
-                window=config["LOGIN_FAILURE_WINDOW_SECONDS"],
-            )
-        except TooManyRequests:
-            raise
-        except DomainError as err:
-            uow.commit()  # keep the failure count
-            apply_to_form(form, err)
-            return render_template("auth/login.html", form=form), 401
-        start_session(user)
-        return redirect(services.safe_next(form.next.data) or home_for(user))
-    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    config = current_app.config
+    try:
+        user = services.authenticate(
+            uow.session(),
+            form.email.data,
+            form.password.data,
+            address=request.remote_addr,
+            limit=config["LOGIN_FAILURE_LIMIT"],
+            window=config["LOGIN_FAILURE_WINDOW_SECONDS"],
+        )
+    except DomainError as err:
+        uow.commit()  # keep the failure count
+        apply_to_form(form, err)  # too many failures: the 429 page, with Retry-After
+        return render_template("auth/login.html", form=form), 401
+    start_session(user)
+    return redirect(services.safe_next(form.next.data) or home_for(user))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    services.end_all_sessions(uow.session(), current_user._get_current_object())
+    services.end_all_sessions(uow.session(), current_actor())
     logout_user()
     session.clear()
     flash(_("您已退出登录。"), "info")
@@ -78,48 +76,49 @@ def verify_email(token: str):
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        db = uow.session()
-        user = services.find_user_by_email(db, form.email.data)
-        if user is not None and user.is_active:
-            minutes = current_app.config["TOKEN_RESET_PASSWORD_MINUTES"]
-            token = services.issue_token(db, user, "reset_password", dt.timedelta(minutes=minutes))
-            queue_mail(db, user.email, _("重置密码"), "reset_password", token=token, minutes=minutes)
-        # The same answer whether or not the address is known.
-        return render_template(
-            "auth/message.html",
-            title=_("请查收邮件"),
-            message=_("如果该邮箱已注册，您将收到一封重置密码的邮件，链接在一小时内有效。"),
-        )
-    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+    if not form.validate_on_submit():
+        return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+    minutes = current_app.config["TOKEN_RESET_PASSWORD_MINUTES"]
+    services.request_password_reset(uow.session(), form.email.data, minutes=minutes)
+    # The same answer whether or not the address is known.
+    return render_template(
+        "auth/message.html",
+        title=_("请查收邮件"),
+        message=_("如果该邮箱已注册，您将收到一封重置密码的邮件，链接在一小时内有效。"),
+    )
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(uow.session(), token, form.password.data)
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("密码已重置，请用新密码登录。"), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form), 422 if form.errors or form.form_errors else 200
+    if submit(form, lambda: services.reset_password(uow.session(), token, form.password.data)):
+        flash(_("密码已重置，请用新密码登录。"), "success")
+        return redirect(url_for("auth.login"))
+    return render_form("auth/reset.html", form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_password(uow.session(), user, form.current_password.data, form.password.data)
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            start_session(user)  # this session continues under the new epoch; all others end
-            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
-            return redirect(home_for(user))
-    return render_template("auth/change_password.html", form=form), 422 if form.errors or form.form_errors else 200
+    user = current_actor()
+    if submit(
+        form, lambda: services.change_password(uow.session(), user, form.current_password.data, form.password.data)
+    ):
+        start_session(user)  # this session continues under the new epoch; all others end
+        flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+        return redirect(home_for(user))
+    return render_form("auth/change_password.html", form)
+
+
+@bp.route("/staff/users", methods=["GET", "POST"])
+@admin_required
+def internal_users():
+    """Administrators create staff, admin, reviewer and observer accounts."""
+    form = InternalUserForm()
+    create = services.create_internal_user
+    user = submit(form, lambda: create(uow.session(), current_actor(), form.email.data, form.name.data, form.role.data))
+    if user is not None:
+        flash(_("账户已创建，设置密码的邮件已发送至 %(email)s。", email=user.email), "success")
+        return redirect(url_for("auth.internal_users"))
+    return render_form("staff/users.html", form, users=queries.internal_users(uow.session()))

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.views import start_session
-from portal.core import uow
+from portal.core import roles, uow
 from portal.core.files import check_upload
 from portal.core.permissions import enterprise_admin_required, member_required
-from portal.errors import DomainError, apply_to_form
+from portal.core.views import attempt, current_actor, render_form, submit
+from portal.errors import DomainError
 from portal.members import account_bp as bp
-from portal.members import services
+from portal.members import applications, enterprises, memberships, queries
 from portal.members.forms import (
     AcceptInvitationForm,
     ColleagueForm,
@@ -22,27 +23,44 @@ from portal.members.forms import (
     ResubmitForm,
     WhitelistRequestForm,
 )
+from portal.members.views import checked_licence
 from portal.pdf import PdfError, render_pdf
 
-
-def _me():
-    return current_user._get_current_object()
+LOGO_TYPES = ("png", "jpg")
 
 
-def _status(form) -> int:
-    return 422 if form.errors or form.form_errors else 200
+def _button(action, endpoint: str, done: str):
+    """Run a button's service call and go back to endpoint: done flashed, or the refusal (then 303)."""
+    if attempt(lambda: action() or True) is None:
+        return redirect(url_for(endpoint)), 303
+    flash(done, "success")
+    return redirect(url_for(endpoint))
+
+
+def profile_data(form: ProfileForm, *, with_bank: bool) -> enterprises.ProfileData:
+    """The profile form's values as the service's input; the bank fields only for the enterprise's admin."""
+    return enterprises.ProfileData(
+        description=form.description.data or "",
+        website=form.website.data or "",
+        address=form.address.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "",
+        contact_email=form.contact_email.data or "",
+        bank_name=form.bank_name.data if with_bank else None,
+        bank_account_name=form.bank_account_name.data if with_bank else None,
+        bank_account_no=form.bank_account_no.data if with_bank else None,
+    )
 
 
 @bp.get("/account")
 @member_required
 def index():
     db = uow.session()
-    enterprise = services.get_enterprise(db, current_user.enterprise_id)
     return render_template(
         "account/index.html",
-        enterprise=enterprise,
-        application=services.current_application(db, current_user),
-        fees=services.tier_fees(db),
+        enterprise=queries.get_enterprise(db, current_user.enterprise_id),
+        application=queries.current_application(db, current_user),
+        fees=queries.tier_fees(db),
         resubmit_form=ResubmitForm(),
     )
 
@@ -51,174 +69,129 @@ def index():
 @member_required
 def resubmit():
     form = ResubmitForm()
-    if form.validate_on_submit():
-        try:
-            licence = None
-            if form.licence.data and getattr(form.licence.data, "filename", ""):
-                licence = check_upload(
-                    form.licence.data,
-                    field="licence",
-                    allowed=("pdf", "jpg", "png"),
-                    max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
-                )
-            services.resubmit_application(uow.session(), _me(), form.note.data, licence)
-        except DomainError as err:
-            flash(err.message, "error")
-            return redirect(url_for("account.index")), 303
-        flash(_("已重新提交，协会将尽快处理。"), "success")
-    return redirect(url_for("account.index"))
+    if not form.validate_on_submit():
+        return redirect(url_for("account.index"))
+
+    def answer():
+        storage = form.licence.data
+        licence = checked_licence(storage) if storage and getattr(storage, "filename", "") else None
+        applications.resubmit_application(uow.session(), current_actor(), form.note.data, licence)
+
+    return _button(answer, "account.index", _("已重新提交，协会将尽快处理。"))
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])
 @member_required
 def profile():
-    db = uow.session()
-    enterprise = services.get_enterprise(db, current_user.enterprise_id)
+    enterprise = queries.get_enterprise(uow.session(), current_user.enterprise_id)
     form = ProfileForm(obj=enterprise)
-    is_admin = current_user.role == "member_admin"
-    if form.validate_on_submit():
-        data = services.ProfileData(
-            description=form.description.data or "",
-            website=form.website.data or "",
-            address=form.address.data or "",
-            contact_name=form.contact_name.data or "",
-            contact_phone=form.contact_phone.data or "",
-            contact_email=form.contact_email.data or "",
-            bank_name=form.bank_name.data if is_admin else None,
-            bank_account_name=form.bank_account_name.data if is_admin else None,
-            bank_account_no=form.bank_account_no.data if is_admin else None,
+    is_admin = current_user.role == roles.MEMBER_ADMIN
+
+    def save():
+        return enterprises.update_profile(
+            uow.session(), current_actor(), enterprise.id, profile_data(form, with_bank=is_admin)
         )
-        try:
-            services.update_profile(db, _me(), enterprise.id, data)
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("企业信息已保存。"), "success")
-            return redirect(url_for("account.profile"))
-    return render_template(
-        "account/profile.html", form=form, logo_form=LogoForm(), enterprise=enterprise, is_admin=is_admin
-    ), _status(form)
+
+    if submit(form, save):
+        flash(_("企业信息已保存。"), "success")
+        return redirect(url_for("account.profile"))
+    return render_form("account/profile.html", form, logo_form=LogoForm(), enterprise=enterprise, is_admin=is_admin)
 
 
 @bp.post("/account/logo")
 @member_required
 def logo():
     form = LogoForm()
-    if form.validate_on_submit():
-        try:
-            checked = check_upload(
-                form.logo.data, field="logo", allowed=("png", "jpg"), max_bytes=current_app.config["UPLOAD_MAX_IMAGE"]
-            )
-            services.set_logo(uow.session(), _me(), current_user.enterprise_id, checked)
-        except DomainError as err:
-            flash(err.message, "error")
-            return redirect(url_for("account.profile")), 303
-        flash(_("企业标志已更新。"), "success")
-    return redirect(url_for("account.profile"))
+    if not form.validate_on_submit():
+        return redirect(url_for("account.profile"))
+
+    def replace():
+        limit = current_app.config["UPLOAD_MAX_IMAGE"]
+        checked = check_upload(form.logo.data, field="logo", allowed=LOGO_TYPES, max_bytes=limit)
+        enterprises.set_logo(uow.session(), current_actor(), current_user.enterprise_id, checked)
+
+    return _button(replace, "account.profile", _("企业标志已更新。"))
 
 
 @bp.route("/account/users", methods=["GET", "POST"])
 @enterprise_admin_required
 def users():
-    db = uow.session()
-    form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            services.invite_colleague(
-                db, _me(), form.email.data, form.role.data, days=current_app.config["TOKEN_INVITATION_DAYS"]
-            )
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("邀请邮件已发送至 %(email)s。", email=form.email.data), "success")
-            return redirect(url_for("account.users"))
-    return render_template(
+    db, form = uow.session(), InviteForm()
+    days = current_app.config["TOKEN_INVITATION_DAYS"]
+    if submit(
+        form, lambda: enterprises.invite_colleague(db, current_actor(), form.email.data, form.role.data, days=days)
+    ):
+        flash(_("邀请邮件已发送至 %(email)s。", email=form.email.data), "success")
+        return redirect(url_for("account.users"))
+    return render_form(
         "account/users.html",
-        form=form,
-        colleagues=services.colleagues(db, current_user.enterprise_id),
-        invitations=services.pending_invitations(db, current_user.enterprise_id),
+        form,
+        colleagues=queries.colleagues(db, current_user.enterprise_id),
+        invitations=queries.pending_invitations(db, current_user.enterprise_id),
         manage_form=ColleagueForm(),
-    ), _status(form)
+    )
 
 
 @bp.post("/account/users/<int:user_id>")
 @enterprise_admin_required
 def manage_user(user_id: int):
     form = ColleagueForm()
-    if form.validate_on_submit():
-        try:
-            services.manage_colleague(
-                uow.session(), _me(), user_id, role=form.role.data, active=form.active.data == "1"
-            )
-        except DomainError as err:
-            flash(err.message, "error")
-            return redirect(url_for("account.users")), 303
-        flash(_("已保存。"), "success")
-    return redirect(url_for("account.users"))
+    if not form.validate_on_submit():
+        return redirect(url_for("account.users"))
+    role, active = form.role.data, form.active.data == "1"
+
+    def change():
+        enterprises.manage_colleague(uow.session(), current_actor(), user_id, role=role, active=active)
+
+    return _button(change, "account.users", _("已保存。"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     db = uow.session()
     try:
-        invitation = services.find_invitation(db, token)
+        invitation = queries.find_invitation(db, token)
     except DomainError as err:
         return render_template("auth/message.html", title=_("邀请无效"), message=err.message), 400
     form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            user = services.accept_invitation(db, token, form.name.data, form.password.data)
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            start_session(user)
-            flash(_("欢迎加入！"), "success")
-            return redirect(url_for("account.index"))
-    enterprise = services.get_enterprise(db, invitation.enterprise_id)
-    return render_template(
-        "account/accept_invitation.html", form=form, invitation=invitation, enterprise=enterprise
-    ), _status(form)
+    user = submit(form, lambda: enterprises.accept_invitation(db, token, form.name.data, form.password.data))
+    if user is not None:
+        start_session(user)
+        flash(_("欢迎加入！"), "success")
+        return redirect(url_for("account.index"))
+    enterprise = queries.get_enterprise(db, invitation.enterprise_id)
+    return render_form("account/accept_invitation.html", form, invitation=invitation, enterprise=enterprise)
 
 
 @bp.route("/account/whitelist", methods=["GET", "POST"])
 @enterprise_admin_required
 def whitelist():
-    db = uow.session()
-    form = WhitelistRequestForm()
-    if form.validate_on_submit():
-        try:
-            evidence = check_upload(
-                form.evidence.data,
-                field="evidence",
-                allowed=("pdf", "jpg", "png"),
-                max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
-            )
-            services.request_whitelist(db, _me(), form.batch.data, form.activity.data, evidence, form.note.data)
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("申请已提交，协会核实后将更新贵单位的白名单信息。"), "success")
-            return redirect(url_for("account.index"))
-    enterprise = services.get_enterprise(db, current_user.enterprise_id)
-    return render_template("account/whitelist.html", form=form, enterprise=enterprise), _status(form)
+    db, form = uow.session(), WhitelistRequestForm()
+
+    def request_listing():
+        evidence = checked_licence(form.evidence.data, field="evidence")
+        return enterprises.request_whitelist(
+            db, current_actor(), form.batch.data, form.activity.data, evidence, form.note.data
+        )
+
+    if submit(form, request_listing):
+        flash(_("申请已提交，协会核实后将更新贵单位的白名单信息。"), "success")
+        return redirect(url_for("account.index"))
+    enterprise = queries.get_enterprise(db, current_user.enterprise_id)
+    return render_form("account/whitelist.html", form, enterprise=enterprise)
 
 
 @bp.get("/account/certificate.pdf")
 @enterprise_admin_required
 @uow.writes
 def certificate():
-    try:
-        context = services.certificate_context(uow.session(), _me())
-    except DomainError as err:
-        flash(err.message, "error")
+    context = attempt(lambda: memberships.certificate_context(uow.session(), current_actor()))
+    if context is None:
         return redirect(url_for("account.index")), 303
     try:
         pdf = render_pdf("pdf/membership_certificate.html", context)
     except PdfError as err:
         return render_template("errors/generic.html", status=503, message=str(err)), 503
     filename = f"membership-certificate-{context['number']}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(pdf, mimetype="application/pdf", headers=headers)

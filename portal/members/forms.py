@@ -19,9 +19,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.core import roles
 from portal.core.enums import ACTIVITIES, CITIES, TIERS, WHITELIST_ACTIVITIES
 
 REQUIRED = _l("此项为必填项。")
+MEMBER_ROLE_CHOICES = [(roles.MEMBER_EDITOR, _l("企业编辑")), (roles.MEMBER_ADMIN, _l("企业管理员"))]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -91,7 +93,7 @@ class InviteForm(FlaskForm):
     email = EmailField(_l("同事的电子邮箱"), validators=[DataRequired(REQUIRED), Length(max=254)])
     role = SelectField(
         _l("角色"),
-        choices=[("member_editor", _l("企业编辑")), ("member_admin", _l("企业管理员"))],
+        choices=MEMBER_ROLE_CHOICES,
         validate_choice=False,
     )
 
@@ -99,7 +101,7 @@ class InviteForm(FlaskForm):
 class ColleagueForm(FlaskForm):
     role = SelectField(
         _l("角色"),
-        choices=[("member_editor", _l("企业编辑")), ("member_admin", _l("企业管理员"))],
+        choices=MEMBER_ROLE_CHOICES,
         validate_choice=False,
     )
     active = SelectField(_l("状态"), choices=[("1", _l("启用")), ("0", _l("停用"))], validate_choice=False)

@@ -1,13 +1,34 @@
-"""Read-side select() builders for the directory, the review queue and staff lists."""
+"""Read side of membership: the directory, the review queue, staff lists and counts, look-ups by id.
+
+Accounts are read through portal.auth.queries, never from the users table here.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.auth.models import User
+from portal.auth import queries as auth_queries
+from portal.core import clock, roles
 from portal.core.enums import ACTIVITIES, CITIES, TIERS
-from portal.members.models import Enterprise, EnterpriseActivity, Membership, MembershipApplication, ReviewAssignment
+from portal.core.tokens import hash_token
+from portal.errors import DomainError, NotFound
+from portal.members.models import (
+    Enterprise,
+    EnterpriseActivity,
+    Invitation,
+    Membership,
+    MembershipApplication,
+    ReviewAssignment,
+    TierFee,
+    WhitelistRequest,
+)
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
 
 def escape_like(text: str) -> str:
@@ -40,8 +61,6 @@ def directory(
 
 def parse_directory_filters(args) -> tuple[dict, dict]:
     """Filters from query arguments (code or Chinese label); returns (filters, field errors)."""
-    from flask_babel import gettext as _
-
     filters: dict = {"q": (args.get("q") or "").strip()[:100] or None}
     errors: dict = {}
     for name, enum in (("activity", ACTIVITIES), ("tier", TIERS), ("city", CITIES)):
@@ -57,6 +76,7 @@ def parse_directory_filters(args) -> tuple[dict, dict]:
 
 
 def public_member(session: Session, enterprise_id: int) -> Enterprise | None:
+    """An admitted member enterprise with a membership (what the public may see), or None."""
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None or enterprise.status != "member" or enterprise.membership is None:
         return None
@@ -66,7 +86,7 @@ def public_member(session: Session, enterprise_id: int) -> Enterprise | None:
 def application_queue(user: User, state: str | None = None) -> Select:
     """Applications the user may see: all for staff/observers, assigned ones for a reviewer."""
     stmt = select(MembershipApplication).order_by(MembershipApplication.submitted_at.desc())
-    if user.role == "reviewer":
+    if user.role == roles.REVIEWER:
         stmt = stmt.where(
             MembershipApplication.id.in_(
                 select(ReviewAssignment.application_id).where(ReviewAssignment.reviewer_id == user.id)
@@ -78,11 +98,146 @@ def application_queue(user: User, state: str | None = None) -> Select:
 
 
 def memberships(state: str | None = None) -> Select:
+    """Memberships by number, optionally in one state."""
     stmt = select(Membership).join(Enterprise).order_by(Membership.number)
     if state:
         stmt = stmt.where(Membership.state == state)
     return stmt
 
 
-def reviewers(session: Session) -> list[User]:
-    return list(session.scalars(select(User).where(User.role == "reviewer", User.is_active).order_by(User.email)))
+# --- look-ups by id (NotFound when missing) -------------------------------------------------------
+
+
+def get_enterprise(session: Session, enterprise_id: int) -> Enterprise:
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound(_("企业不存在。"))
+    return enterprise
+
+
+def find_application(session: Session, application_id: int) -> MembershipApplication | None:
+    return session.get(MembershipApplication, application_id)
+
+
+def get_application(session: Session, application_id: int) -> MembershipApplication:
+    application = find_application(session, application_id)
+    if application is None:
+        raise NotFound(_("申请不存在。"))
+    return application
+
+
+def get_membership(session: Session, membership_id: int) -> Membership:
+    membership = session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound(_("会员不存在。"))
+    return membership
+
+
+def find_whitelist_request(session: Session, request_id: int) -> WhitelistRequest | None:
+    return session.get(WhitelistRequest, request_id)
+
+
+def get_whitelist_request(session: Session, request_id: int) -> WhitelistRequest:
+    row = find_whitelist_request(session, request_id)
+    if row is None:
+        raise NotFound(_("申请不存在。"))
+    return row
+
+
+def current_application(session: Session, user: User) -> MembershipApplication | None:
+    """The latest application of the user's enterprise, if any."""
+    if user.enterprise_id is None:
+        return None
+    return session.scalar(
+        select(MembershipApplication)
+        .where(MembershipApplication.enterprise_id == user.enterprise_id)
+        .order_by(MembershipApplication.id.desc())
+    )
+
+
+def tier_fees(session: Session) -> dict[str, int]:
+    """The annual fee of each tier, in fen."""
+    return {row.tier: row.annual_fee_fen for row in session.scalars(select(TierFee))}
+
+
+# --- colleagues and invitations -------------------------------------------------------------------
+
+
+def colleagues(session: Session, enterprise_id: int) -> list[User]:
+    """Every account of the enterprise, oldest first."""
+    return auth_queries.users_of_enterprise(session, enterprise_id)
+
+
+def pending_invitations(session: Session, enterprise_id: int) -> list[Invitation]:
+    """Invitations of the enterprise neither accepted, revoked nor expired."""
+    return list(
+        session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.enterprise_id == enterprise_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > clock.now(),
+            )
+            .order_by(Invitation.id)
+        )
+    )
+
+
+def find_invitation(session: Session, token: str) -> Invitation:
+    """The open invitation of an e-mailed token; DomainError when unknown, used or expired."""
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
+    if invitation is None or invitation.accepted_at or invitation.revoked_at:
+        raise DomainError(_("邀请链接无效或已被使用。"))
+    if invitation.expires_at < clock.now():
+        raise DomainError(_("邀请链接已过期，请联系贵单位管理员重新邀请。"))
+    return invitation
+
+
+# --- the whitelist requests and the work-bench's counts -------------------------------------------
+
+
+def whitelist_requests(session: Session, limit: int = 200) -> list[WhitelistRequest]:
+    """The latest whitelist requests, newest first."""
+    return list(session.scalars(select(WhitelistRequest).order_by(WhitelistRequest.id.desc()).limit(limit)))
+
+
+def enterprise_names(session: Session, enterprise_ids) -> dict[int, str]:
+    """The names of the given enterprises (each must exist)."""
+    return {e.id: e.name for e in (get_enterprise(session, i) for i in enterprise_ids)}
+
+
+def applications_by_state(session: Session) -> dict[str, int]:
+    """How many applications are in each state."""
+    stmt = select(MembershipApplication.state, func.count()).group_by(MembershipApplication.state)
+    return dict(session.execute(stmt).all())
+
+
+def memberships_by_state(session: Session) -> dict[str, int]:
+    """How many memberships are in each state."""
+    return dict(session.execute(select(Membership.state, func.count()).group_by(Membership.state)).all())
+
+
+def pending_whitelist_count(session: Session) -> int:
+    """Whitelist requests waiting for staff."""
+    return session.scalar(select(func.count()).where(WhitelistRequest.state == "pending"))
+
+
+def member_count(session: Session) -> int:
+    """Admitted member enterprises that hold a membership (the home page's figure)."""
+    stmt = select(func.count()).select_from(Enterprise).join(Membership).where(Enterprise.status == "member")
+    return session.scalar(stmt) or 0
+
+
+def is_admitted_member(session: Session, user) -> bool:
+    """A user of an enterprise that is an admitted member (an applicant's users are not)."""
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_member", False)):
+        return False
+    enterprise = session.get(Enterprise, user.enterprise_id)
+    return enterprise is not None and enterprise.status == "member"
+
+
+def enterprise_ids_by_credit_code(session: Session) -> dict[str, int]:
+    """Admitted members' credit codes -> enterprise id, read once (e.g. for a whole outlet import)."""
+    rows = session.execute(select(Enterprise.credit_code, Enterprise.id).where(Enterprise.status == "member"))
+    return {code: enterprise_id for code, enterprise_id in rows}

@@ -1,23 +1,26 @@
-"""Staff pages: dashboard, review queue, memberships and fees, whitelist, audit log, internal users."""
+"""Staff pages: the work-bench, the review queue, memberships and fees, the whitelist requests.
+
+(The internal accounts page lives in portal.auth, the audit log in portal.audit.)
+"""
 
 from __future__ import annotations
+
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from portal.auth import services as auth_services
-from portal.auth.forms import InternalUserForm
-from portal.auth.models import User
-from portal.core import audit, clock, uow
-from portal.core.enums import ROLES
+from portal.auth import queries as auth_queries
+from portal.core import clock, roles, uow
+from portal.core.actors import is_staff
 from portal.core.files import send_upload
 from portal.core.money import parse_yuan
 from portal.core.paging import paginate, parse_paging
-from portal.core.permissions import admin_required, roles_required, staff_read_required, staff_required
-from portal.errors import DomainError, apply_to_form
-from portal.members import queries, services
+from portal.core.permissions import roles_required, staff_read_required, staff_required
+from portal.core.views import PROPAGATED, current_actor, render_form, submit
+from portal.errors import DomainError
+from portal.members import applications, enterprises, memberships, queries
 from portal.members import staff_bp as bp
 from portal.members.forms import (
     AssignForm,
@@ -29,41 +32,63 @@ from portal.members.forms import (
     WhitelistDecisionForm,
     WhitelistSetForm,
 )
-from portal.members.models import Membership, MembershipApplication, WhitelistRequest
+from portal.members.models import MembershipApplication
 
-review_roles = roles_required("staff", "admin", "observer", "reviewer")
-
-
-def _me():
-    return current_user._get_current_object()
+review_roles = roles_required(*roles.STAFF_READ, roles.REVIEWER)
 
 
-def _back(endpoint: str, **values):
+def _refused(err: DomainError, endpoint: str, **values):
+    """Back to the page with the refusal and its field details flashed (answered 303)."""
+    flash(err.message + (" " + "；".join(err.fields.values()) if err.fields else ""), "error")
+    return redirect(url_for(endpoint, **values)), 303
+
+
+def _button(action, done: str | None, endpoint: str, **values):
+    """Run a staff button's service call and go back to the page with done flashed (None: the call
+    returns the message), or with the refusal. Not found, forbidden and too many requests go to the
+    error pages."""
+    try:
+        result = action()
+    except DomainError as err:
+        if err.status in PROPAGATED:
+            raise
+        return _refused(err, endpoint, **values)
+    flash(result if done is None else done, "success")
     return redirect(url_for(endpoint, **values))
 
 
-def _fail(err: DomainError, endpoint: str, **values):
-    flash(err.message + (" " + "；".join(err.fields.values()) if err.fields else ""), "error")
-    return redirect(url_for(endpoint, **values)), 303
+def _amount(text: str, field: str, message: str, detail: str) -> int:
+    """Yuan as typed (5000, 5000.00) in fen; DomainError naming field otherwise."""
+    try:
+        return parse_yuan(text)
+    except ValueError:
+        raise DomainError(message, {field: detail}) from None
+
+
+def _id(raw: str | None) -> int:
+    """An id chosen in a select (ASCII digits within the database's integers), -1 otherwise."""
+    raw = raw or ""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1
 
 
 @bp.get("/staff")
 @staff_read_required
 def dashboard():
     db = uow.session()
-    applications = dict(
-        db.execute(select(MembershipApplication.state, func.count()).group_by(MembershipApplication.state)).all()
-    )
-    memberships = dict(db.execute(select(Membership.state, func.count()).group_by(Membership.state)).all())
-    pending_whitelist = db.scalar(select(func.count()).where(WhitelistRequest.state == "pending"))
     return render_template(
-        "staff/dashboard.html", applications=applications, memberships=memberships, pending_whitelist=pending_whitelist
+        "staff/dashboard.html",
+        applications=queries.applications_by_state(db),
+        memberships=queries.memberships_by_state(db),
+        pending_whitelist=queries.pending_whitelist_count(db),
     )
 
 
-@bp.get("/staff/applications")
+# --- applications ---------------------------------------------------------------------------------
+
+
+@bp.get("/staff/applications", endpoint="applications")
 @review_roles
-def applications():
+def application_queue():
     state = request.args.get("state") or None
     page, per_page = parse_paging(request.args)
     result = paginate(uow.session(), queries.application_queue(current_user, state), page, per_page)
@@ -71,10 +96,10 @@ def applications():
 
 
 def _visible_application(application_id: int) -> MembershipApplication:
-    application = uow.session().get(MembershipApplication, application_id)
+    application = queries.find_application(uow.session(), application_id)
     if application is None:
         abort(404)
-    if not services.can_view_application(current_user, application) or current_user.is_member:
+    if not applications.can_view_application(current_actor(), application) or current_user.is_member:
         abort(403)
     return application
 
@@ -84,17 +109,18 @@ def _visible_application(application_id: int) -> MembershipApplication:
 def application(application_id: int):
     application = _visible_application(application_id)
     db = uow.session()
+    reviewers = auth_queries.reviewers(db)
     assign_form = AssignForm()
-    assign_form.reviewer_id.choices = [(str(u.id), u.name or u.email) for u in queries.reviewers(db)]
+    assign_form.reviewer_id.choices = [(str(u.id), u.name or u.email) for u in reviewers]
     return render_template(
         "staff/application.html",
         application=application,
-        applicant=db.get(User, application.applicant_id),
+        applicant=auth_queries.user_by_id(db, application.applicant_id),
         decision_form=DecisionForm(),
         assign_form=assign_form,
         opinion_form=OpinionForm(),
-        can_act=current_user.is_staff,
-        reviewer_names={u.id: u.name or u.email for u in queries.reviewers(db)},
+        can_act=is_staff(current_actor()),
+        reviewer_names={u.id: u.name or u.email for u in reviewers},
     )
 
 
@@ -105,29 +131,29 @@ def licence(application_id: int):
     return send_upload(application.licence_file, application.licence_mime, application.licence_name, attachment=True)
 
 
+def _decision(form: DecisionForm, application_id: int) -> str:
+    """Carry out the chosen decision; the message to show."""
+    db, actor, reason = uow.session(), current_actor(), form.reason.data
+    if form.action.data == "approve":
+        membership = applications.approve_application(db, actor, application_id, form.tier.data or None)
+        return _("已批准，会员编号 %(number)s。", number=membership.number)
+    if form.action.data == "reject":
+        applications.reject_application(db, actor, application_id, reason)
+        return _("已作出不予通过的决定。")
+    if form.action.data == "request_info":
+        applications.request_information(db, actor, application_id, reason)
+        return _("已通知申请人补充材料。")
+    raise DomainError(_("请选择处理方式。"))
+
+
 @bp.post("/staff/applications/<int:application_id>/decide")
 @staff_required
 def decide(application_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("请检查填写的内容。"), "error")
-        return _back("staff.application", application_id=application_id), 303
-    db = uow.session()
-    try:
-        if form.action.data == "approve":
-            membership = services.approve_application(db, _me(), application_id, form.tier.data or None)
-            flash(_("已批准，会员编号 %(number)s。", number=membership.number), "success")
-        elif form.action.data == "reject":
-            services.reject_application(db, _me(), application_id, form.reason.data)
-            flash(_("已作出不予通过的决定。"), "success")
-        elif form.action.data == "request_info":
-            services.request_information(db, _me(), application_id, form.reason.data)
-            flash(_("已通知申请人补充材料。"), "success")
-        else:
-            raise DomainError(_("请选择处理方式。"))
-    except DomainError as err:
-        return _fail(err, "staff.application", application_id=application_id)
-    return _back("staff.application", application_id=application_id)
+        return redirect(url_for("staff.application", application_id=application_id)), 303
+    return _button(partial(_decision, form, application_id), None, "staff.application", application_id=application_id)
 
 
 @bp.post("/staff/applications/<int:application_id>/assign")
@@ -135,36 +161,33 @@ def decide(application_id: int):
 def assign(application_id: int):
     form = AssignForm()
     form.validate_on_submit()
-    raw = form.reviewer_id.data or ""
-    try:
-        services.assign_reviewer(
-            uow.session(), _me(), application_id, int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1
-        )
-    except DomainError as err:
-        return _fail(err, "staff.application", application_id=application_id)
-    flash(_("已指派评审专家。"), "success")
-    return _back("staff.application", application_id=application_id)
+    action = partial(
+        applications.assign_reviewer, uow.session(), current_actor(), application_id, _id(form.reviewer_id.data)
+    )
+    return _button(action, _("已指派评审专家。"), "staff.application", application_id=application_id)
 
 
 @bp.post("/staff/applications/<int:application_id>/opinion")
-@roles_required("reviewer")
+@roles_required(roles.REVIEWER)
 def opinion(application_id: int):
     form = OpinionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.record_opinion(uow.session(), _me(), application_id, form.opinion.data, form.comment.data)
-    except DomainError as err:
-        if err.status == 403:
-            abort(403)
-        return _fail(err, "staff.application", application_id=application_id)
-    flash(_("评审意见已提交。"), "success")
-    return _back("staff.application", application_id=application_id)
+
+    def record():
+        applications.record_opinion(
+            uow.session(), current_actor(), application_id, form.opinion.data, form.comment.data
+        )
+
+    return _button(record, _("评审意见已提交。"), "staff.application", application_id=application_id)
 
 
-@bp.get("/staff/memberships")
+# --- memberships and fees -------------------------------------------------------------------------
+
+
+@bp.get("/staff/memberships", endpoint="memberships")
 @staff_read_required
-def memberships():
+def membership_list():
     state = request.args.get("state") or None
     page, per_page = parse_paging(request.args)
     result = paginate(uow.session(), queries.memberships(state), page, per_page)
@@ -175,19 +198,16 @@ def memberships():
 @staff_read_required
 def membership(membership_id: int):
     db = uow.session()
-    item = services.get_membership(db, membership_id)
-    payment_form = PaymentForm(term_year=item.term_end.year, paid_on=clock.today())
-    whitelist_form = WhitelistSetForm(
-        batch=item.enterprise.whitelist_batch, activity=item.enterprise.whitelist_activity
-    )
+    item = queries.get_membership(db, membership_id)
+    enterprise = item.enterprise
     return render_template(
         "staff/membership.html",
         membership=item,
-        payment_form=payment_form,
+        payment_form=PaymentForm(term_year=item.term_end.year, paid_on=clock.today()),
         suspend_form=SuspendForm(),
-        whitelist_form=whitelist_form,
-        fees=services.tier_fees(db),
-        can_act=current_user.is_staff,
+        whitelist_form=WhitelistSetForm(batch=enterprise.whitelist_batch, activity=enterprise.whitelist_activity),
+        fees=queries.tier_fees(db),
+        can_act=is_staff(current_actor()),
     )
 
 
@@ -195,24 +215,16 @@ def membership(membership_id: int):
 @staff_required
 def payment(membership_id: int):
     form = PaymentForm()
+    back = {"endpoint": "staff.membership", "membership_id": membership_id}
     if not form.validate_on_submit():
-        return _fail(
-            DomainError(_("请完整填写缴费信息。"), {k: v[0] for k, v in form.errors.items()}),
-            "staff.membership",
-            membership_id=membership_id,
-        )
-    try:
-        try:
-            amount = parse_yuan(form.amount.data)
-        except ValueError:
-            raise DomainError(_("金额格式不正确，例如 5000 或 5000.00。"), {"amount": _("金额格式不正确。")}) from None
-        services.record_payment(
-            uow.session(), _me(), membership_id, form.term_year.data, amount, form.paid_on.data, form.note.data or ""
-        )
-    except DomainError as err:
-        return _fail(err, "staff.membership", membership_id=membership_id)
-    flash(_("缴费已登记。"), "success")
-    return _back("staff.membership", membership_id=membership_id)
+        return _refused(DomainError(_("请完整填写缴费信息。"), {k: v[0] for k, v in form.errors.items()}), **back)
+
+    def record():
+        amount = _amount(form.amount.data, "amount", _("金额格式不正确，例如 5000 或 5000.00。"), _("金额格式不正确。"))
+        year, paid_on, note = form.term_year.data, form.paid_on.data, form.note.data or ""
+        memberships.record_payment(uow.session(), current_actor(), membership_id, year, amount, paid_on, note)
+
+    return _button(record, _("缴费已登记。"), **back)
 
 
 @bp.post("/staff/memberships/<int:membership_id>/suspend")
@@ -220,71 +232,60 @@ def payment(membership_id: int):
 def suspend(membership_id: int):
     form = SuspendForm()
     form.validate_on_submit()
-    try:
-        services.suspend(uow.session(), _me(), membership_id, form.reason.data or "")
-    except DomainError as err:
-        return _fail(err, "staff.membership", membership_id=membership_id)
-    flash(_("会员资格已暂停。"), "success")
-    return _back("staff.membership", membership_id=membership_id)
+    action = partial(memberships.suspend, uow.session(), current_actor(), membership_id, form.reason.data or "")
+    return _button(action, _("会员资格已暂停。"), "staff.membership", membership_id=membership_id)
 
 
 @bp.post("/staff/memberships/<int:membership_id>/reinstate")
 @staff_required
 def reinstate(membership_id: int):
-    try:
-        services.reinstate(uow.session(), _me(), membership_id)
-    except DomainError as err:
-        return _fail(err, "staff.membership", membership_id=membership_id)
-    flash(_("会员资格已恢复。"), "success")
-    return _back("staff.membership", membership_id=membership_id)
+    action = partial(memberships.reinstate, uow.session(), current_actor(), membership_id)
+    return _button(action, _("会员资格已恢复。"), "staff.membership", membership_id=membership_id)
 
 
 @bp.post("/staff/memberships/<int:membership_id>/whitelist")
 @staff_required
 def set_whitelist(membership_id: int):
     form = WhitelistSetForm()
-    db = uow.session()
-    item = services.get_membership(db, membership_id)
+    item = queries.get_membership(uow.session(), membership_id)
     if not form.validate_on_submit():
-        return _fail(DomainError(_("批次应为整数。")), "staff.membership", membership_id=membership_id)
-    try:
-        services.set_whitelist(db, _me(), item.enterprise_id, form.batch.data, form.activity.data or None)
-    except DomainError as err:
-        return _fail(err, "staff.membership", membership_id=membership_id)
-    flash(_("白名单信息已更新。"), "success")
-    return _back("staff.membership", membership_id=membership_id)
+        return _refused(DomainError(_("批次应为整数。")), "staff.membership", membership_id=membership_id)
+
+    def record():
+        enterprises.set_whitelist(
+            uow.session(), current_actor(), item.enterprise_id, form.batch.data, form.activity.data or None
+        )
+
+    return _button(record, _("白名单信息已更新。"), "staff.membership", membership_id=membership_id)
 
 
 @bp.route("/staff/fees", methods=["GET", "POST"])
 @staff_read_required
 def fees():
     form = TierFeeForm()
-    if request.method == "POST":
-        if not current_user.is_staff:
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                try:
-                    fee = parse_yuan(form.fee.data)
-                except ValueError:
-                    raise DomainError(
-                        _("金额格式不正确。"), {"fee": _("金额格式不正确，例如 20000 或 20000.00。")}
-                    ) from None
-                services.set_tier_fee(uow.session(), _me(), form.tier.data, fee)
-            except DomainError as err:
-                apply_to_form(form, err)
-            else:
-                flash(_("会费标准已更新。"), "success")
-                return _back("staff.fees")
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("staff/fees.html", form=form, fees=services.tier_fees(uow.session())), status
+    if request.method == "POST" and not is_staff(current_actor()):
+        abort(403)
+
+    def set_fee():
+        fee = _amount(form.fee.data, "fee", _("金额格式不正确。"), _("金额格式不正确，例如 20000 或 20000.00。"))
+        memberships.set_tier_fee(uow.session(), current_actor(), form.tier.data, fee)
+        return True
+
+    if submit(form, set_fee):
+        flash(_("会费标准已更新。"), "success")
+        return redirect(url_for("staff.fees"))
+    return render_form("staff/fees.html", form, fees=queries.tier_fees(uow.session()))
+
+
+# --- whitelist requests ---------------------------------------------------------------------------
 
 
 @bp.get("/staff/whitelist")
 @staff_read_required
 def whitelist_requests():
-    rows = uow.session().scalars(select(WhitelistRequest).order_by(WhitelistRequest.id.desc()).limit(200)).all()
-    names = {e.id: e.name for e in (services.get_enterprise(uow.session(), r.enterprise_id) for r in rows)}
+    db = uow.session()
+    rows = queries.whitelist_requests(db)
+    names = queries.enterprise_names(db, [r.enterprise_id for r in rows])
     return render_template("staff/whitelist.html", rows=rows, names=names, form=WhitelistDecisionForm())
 
 
@@ -293,44 +294,18 @@ def whitelist_requests():
 def decide_whitelist(request_id: int, decision: str):
     form = WhitelistDecisionForm()
     form.validate_on_submit()
-    try:
-        services.decide_whitelist(uow.session(), _me(), request_id, decision == "approve", form.reason.data or "")
-    except DomainError as err:
-        return _fail(err, "staff.whitelist_requests")
-    flash(_("已处理。"), "success")
-    return _back("staff.whitelist_requests")
+
+    def decide():
+        approve, reason = decision == "approve", form.reason.data or ""
+        enterprises.decide_whitelist(uow.session(), current_actor(), request_id, approve, reason)
+
+    return _button(decide, _("已处理。"), "staff.whitelist_requests")
 
 
 @bp.get("/staff/whitelist/<int:request_id>/evidence")
 @staff_read_required
 def whitelist_evidence(request_id: int):
-    row = uow.session().get(WhitelistRequest, request_id)
+    row = queries.find_whitelist_request(uow.session(), request_id)
     if row is None:
         abort(404)
     return send_upload(row.evidence_file, row.evidence_mime, row.evidence_name, attachment=True)
-
-
-@bp.get("/staff/audit")
-@admin_required
-def audit_log():
-    page, per_page = parse_paging(request.args, default_per_page=50)
-    stmt = audit.entries_query(object_type=request.args.get("object_type") or None)
-    return render_template("staff/audit.html", page=paginate(uow.session(), stmt, page, per_page))
-
-
-@bp.route("/staff/users", methods=["GET", "POST"])
-@admin_required
-def internal_users():
-    db = uow.session()
-    form = InternalUserForm()
-    form.role.choices = [(r, ROLES.label(r)) for r in ("staff", "admin", "reviewer", "observer")]
-    if form.validate_on_submit():
-        try:
-            user = auth_services.create_internal_user(db, _me(), form.email.data, form.name.data, form.role.data)
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("账户已创建，设置密码的邮件已发送至 %(email)s。", email=user.email), "success")
-            return _back("staff.internal_users")
-    users = db.scalars(select(User).where(User.enterprise_id.is_(None)).order_by(User.id)).all()
-    return render_template("staff/users.html", form=form, users=users), 422 if form.errors or form.form_errors else 200

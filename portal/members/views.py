@@ -5,16 +5,19 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 
 from portal.core import uow
-from portal.core.files import check_upload, send_upload
+from portal.core.files import CheckedUpload, check_upload, send_upload
 from portal.core.paging import paginate, parse_paging
 from portal.errors import DomainError, apply_to_form
+from portal.members import applications, queries
 from portal.members import members_bp as bp
-from portal.members import queries, services
 from portal.members.forms import ApplicationForm
 
+LICENCE_TYPES = ("pdf", "jpg", "png")
 
-def application_data(form: ApplicationForm) -> services.ApplicationData:
-    return services.ApplicationData(
+
+def application_data(form: ApplicationForm) -> applications.ApplicationData:
+    """The application form's values as the service's input."""
+    return applications.ApplicationData(
         name=form.name.data or "",
         credit_code=form.credit_code.data or "",
         activities=list(form.activities.data or []),
@@ -29,6 +32,18 @@ def application_data(form: ApplicationForm) -> services.ApplicationData:
     )
 
 
+def checked_licence(storage, field: str = "licence") -> CheckedUpload:
+    """A licence or certificate file (PDF, JPG or PNG, within UPLOAD_MAX_LICENCE)."""
+    return check_upload(storage, field=field, allowed=LICENCE_TYPES, max_bytes=current_app.config["UPLOAD_MAX_LICENCE"])
+
+
+def _licence_or_error(storage) -> tuple[CheckedUpload | None, str | None]:
+    try:
+        return checked_licence(storage), None
+    except DomainError as err:
+        return None, err.message
+
+
 @bp.route("/join", methods=["GET", "POST"])
 def apply():
     form = ApplicationForm()
@@ -38,28 +53,16 @@ def apply():
     if "csrf_token" in form.errors:
         return render_template("members/apply.html", form=form), 422
     data = application_data(form)
-    licence, licence_error = None, None
-    try:
-        licence = check_upload(
-            form.licence.data,
-            field="licence",
-            allowed=("pdf", "jpg", "png"),
-            max_bytes=current_app.config["UPLOAD_MAX_LICENCE"],
-        )
-    except DomainError as err:
-        licence_error = err.message
+    licence, licence_error = _licence_or_error(form.licence.data)
+    hours = current_app.config["TOKEN_VERIFY_EMAIL_HOURS"]
     try:
         if form_ok:
-            services.submit_application(
-                uow.session(),
-                data,
-                licence,
-                licence_error=licence_error,
-                verify_hours=current_app.config["TOKEN_VERIFY_EMAIL_HOURS"],
+            applications.submit_application(
+                uow.session(), data, licence, licence_error=licence_error, verify_hours=hours
             )
             return render_template("members/applied.html", email=data.contact_email)
         # The form's own checks failed: still report the domain errors now, all in one round.
-        services.check_application(uow.session(), data, licence, licence_error=licence_error)
+        applications.check_application(uow.session(), data, licence, licence_error=licence_error)
     except DomainError as err:
         apply_to_form(form, err, only_empty=True)
     return render_template("members/apply.html", form=form), 422

@@ -1,4 +1,4 @@
-"""Small helpers for the membership tests: real file payloads, reading pages, counting rows."""
+"""Small helpers for the membership tests: real image payloads, reading pages, counting rows."""
 
 from __future__ import annotations
 
@@ -9,17 +9,6 @@ from html.parser import HTMLParser
 from sqlalchemy import func, select
 
 from portal.db import get_db
-
-
-def pdf_bytes() -> bytes:
-    """A small but real one-page PDF."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def image_bytes(kind: str = "PNG") -> bytes:

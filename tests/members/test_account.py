@@ -7,7 +7,6 @@ import io
 import re
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,29 +15,18 @@ from portal.auth.models import User
 from portal.core.uow import run_in_transaction
 from portal.db import get_db
 from portal.errors import Conflict, DomainError, Forbidden
-from portal.members import services
+from portal.members import enterprises, memberships
 from portal.members.models import Enterprise, Invitation, MembershipCertificate, WhitelistRequest
 from portal.notify.models import Notification
-from tests.factories import PASSWORD, make_application, make_member, make_user
-from tests.members.helpers import Page, count, flashes, image_bytes, pdf_bytes, text_of
+from tests.factories import PASSWORD, make_application, make_member, make_user, pdf_bytes, uploaded_files
+from tests.members.helpers import Page, count, flashes, image_bytes, text_of
 
 pytestmark = pytest.mark.db
 
 
 @pytest.fixture
-def member(session, at):
-    """An active member with its admin; returns (enterprise id, admin id, admin e-mail, name, number)."""
-    at("2026-05-10 10:00")
-    enterprise, admin = make_member(session, name="烟台蓝海动力电池回收有限公司")
-    values = (enterprise.id, admin.id, admin.email, enterprise.name, enterprise.membership.number)
-    session.commit()
-    session.close()
-    return values
-
-
-def uploads(app) -> list[Path]:
-    folder = Path(app.config["PORTAL_DATA_DIR"]) / "uploads"
-    return sorted(folder.iterdir()) if folder.exists() else []
+def member_options():
+    return {"name": "烟台蓝海动力电池回收有限公司"}
 
 
 def read(fn):
@@ -61,7 +49,7 @@ def ask_whitelist(client, evidence=None, **changes):
 
 
 def test_whitelist_request_with_evidence_and_staff_approval(app, client, login, staff, member):
-    enterprise_id, admin_id, email, name, _ = member
+    enterprise_id, admin_id, email, name = member.enterprise_id, member.admin_id, member.email, member.name
     login(email)
     assert client.get("/account/whitelist").status_code == 200
     response = ask_whitelist(client)
@@ -70,7 +58,7 @@ def test_whitelist_request_with_evidence_and_staff_approval(app, client, login, 
     assert (row.enterprise_id, row.batch, row.activity, row.state) == (enterprise_id, 4, "cascade_use", "pending")
     assert row.evidence_name == "公告截图.png"
     assert row.evidence_mime == "image/png"
-    assert [p.name for p in uploads(app)] == [row.evidence_file]
+    assert [p.name for p in uploaded_files()] == [row.evidence_file]
     assert read(lambda s: s.scalars(select(Notification.title).where(Notification.user_id == staff.id)).all()) == [
         "白名单信息核实申请"
     ]
@@ -96,7 +84,7 @@ def test_whitelist_request_with_evidence_and_staff_approval(app, client, login, 
 
 
 def test_whitelist_rejection_needs_a_reason(app, client, login, staff, member):
-    _, _, email, _, _ = member
+    email = member.email
     login(email)
     ask_whitelist(client)
     client.post("/logout")
@@ -120,7 +108,7 @@ def test_whitelist_rejection_needs_a_reason(app, client, login, staff, member):
     ],
 )
 def test_bad_whitelist_requests_store_nothing(app, client, login, member, changes, field, message):
-    _, _, email, _, _ = member
+    email = member.email
     login(email)
     data = {"batch": "4", "activity": "recycling", "evidence": (pdf_bytes(), "a.pdf"), **changes}
     content, filename = data["evidence"]
@@ -130,19 +118,19 @@ def test_bad_whitelist_requests_store_nothing(app, client, login, member, change
     page = Page(response.get_data(as_text=True))
     assert any(message in e for e in page.errors.get(field, [])), page.errors
     assert count(WhitelistRequest) == 0
-    assert uploads(app) == []
+    assert uploaded_files() == []
 
 
 def test_a_second_pending_request_is_refused_and_its_file_not_kept(app, client, login, member):
-    _, _, email, _, _ = member
+    email = member.email
     login(email)
     assert ask_whitelist(client).status_code == 302
-    files = uploads(app)
+    files = uploaded_files()
     response = ask_whitelist(client, batch="5")
     assert response.status_code == 422
     assert "已有一份待处理的申请" in text_of(response)
     assert count(WhitelistRequest) == 1
-    assert uploads(app) == files
+    assert uploaded_files() == files
 
 
 def test_an_applicant_cannot_ask_for_a_whitelist_record(app, client, login, session):
@@ -155,14 +143,14 @@ def test_an_applicant_cannot_ask_for_a_whitelist_record(app, client, login, sess
     assert response.status_code == 422
     assert "只有会员单位可以申请核实白名单信息。" in text_of(response)
     assert count(WhitelistRequest) == 0
-    assert uploads(app) == []
+    assert uploaded_files() == []
 
 
 # --- colleagues ------------------------------------------------------------------------------------
 
 
 def test_invitation_then_the_colleague_logs_in(app, client, login, member, outbox):
-    enterprise_id, _, email, name, _ = member
+    enterprise_id, email, name = member.enterprise_id, member.email, member.name
     login(email)
     response = client.post("/account/users", data={"email": "Chen.Qi@Example.cn", "role": "member_editor"})
     assert response.status_code == 302
@@ -192,7 +180,7 @@ def test_invitation_then_the_colleague_logs_in(app, client, login, member, outbo
 
 
 def test_invitation_to_an_existing_account_is_refused(app, client, login, member, session):
-    _, _, email, _, _ = member
+    email = member.email
     other = make_user(session, "staff", email="taken@example.cn")
     assert other.id
     session.commit()
@@ -205,7 +193,7 @@ def test_invitation_to_an_existing_account_is_refused(app, client, login, member
 
 
 def test_expired_invitation_is_refused(app, client, login, member, at):
-    _, _, email, _, _ = member
+    email = member.email
     login(email)
     client.post("/account/users", data={"email": "late@example.cn", "role": "member_admin"})
     token_path = None
@@ -222,14 +210,14 @@ def test_expired_invitation_is_refused(app, client, login, member, at):
 
 
 def test_the_last_admin_cannot_be_removed(app, client, login, member, session):
-    enterprise_id, admin_id, email, _, _ = member
+    enterprise_id, admin_id, email = member.enterprise_id, member.admin_id, member.email
     with get_db().session(write=True) as s:
         enterprise = s.get(Enterprise, enterprise_id)
         admin = s.get(User, admin_id)
         with pytest.raises(Conflict, match="至少需要保留一名管理员"):
-            services.manage_colleague(s, admin, admin_id, role="member_editor", active=True)
+            enterprises.manage_colleague(s, admin, admin_id, role="member_editor", active=True)
         with pytest.raises(Conflict):
-            services.manage_colleague(s, admin, admin_id, role=None, active=False)
+            enterprises.manage_colleague(s, admin, admin_id, role=None, active=False)
         second = make_user(s, "member_admin", enterprise=enterprise)
         second_id = second.id
         s.commit()
@@ -246,20 +234,20 @@ def test_the_last_admin_cannot_be_removed(app, client, login, member, session):
 
 def test_a_deactivated_admin_can_be_made_an_editor(app, member):
     """Only active admins count: changing an inactive admin does not touch the last active one."""
-    enterprise_id, admin_id, _, _, _ = member
+    enterprise_id, admin_id = member.enterprise_id, member.admin_id
     with get_db().session(write=True) as s:
         enterprise = s.get(Enterprise, enterprise_id)
         old = make_user(s, "member_admin", enterprise=enterprise)
         old.is_active = False
         s.flush()
         admin = s.get(User, admin_id)
-        services.manage_colleague(s, admin, old.id, role="member_editor", active=False)
+        enterprises.manage_colleague(s, admin, old.id, role="member_editor", active=False)
         s.commit()
         assert (old.role, old.is_active) == ("member_editor", False)
 
 
 def test_deactivating_a_colleague_ends_their_sessions(app, client, login, member, session):
-    enterprise_id, _, email, _, _ = member
+    enterprise_id, email = member.enterprise_id, member.email
     editor = make_user(session, "member_editor", enterprise=session.get(Enterprise, enterprise_id))
     editor_id, editor_email = editor.id, editor.email
     session.commit()
@@ -275,21 +263,21 @@ def test_deactivating_a_colleague_ends_their_sessions(app, client, login, member
 
 
 def test_manage_colleague_only_in_ones_own_enterprise(app, member, session):
-    _, admin_id, _, _, _ = member
+    admin_id = member.admin_id
     _, stranger = make_member(session)
     stranger_id = stranger.id
     session.commit()
     with get_db().session(write=True) as s:
         admin = s.get(User, admin_id)
         with pytest.raises(DomainError):
-            services.manage_colleague(s, admin, stranger_id, role="member_editor", active=True)
+            enterprises.manage_colleague(s, admin, stranger_id, role="member_editor", active=True)
     assert read(lambda s: s.get(User, stranger_id).role) == "member_admin"
 
 
 @pytest.mark.db
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, member, session):
     """Each sees two admins; without a lock both changes would pass and leave the enterprise with none."""
-    enterprise_id, first_id, _, _, _ = member
+    enterprise_id, first_id = member.enterprise_id, member.admin_id
     second_id = make_user(session, "member_admin", enterprise=session.get(Enterprise, enterprise_id)).id
     session.commit()
     session.close()
@@ -300,7 +288,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, member, ses
     def demote(actor_id: int, target_id: int, key: str, hold: float) -> None:
         def work(s):
             actor = s.get(User, actor_id)
-            services.manage_colleague(s, actor, target_id, role="member_editor", active=True)
+            enterprises.manage_colleague(s, actor, target_id, role="member_editor", active=True)
             if hold:
                 first_done.set()
                 time.sleep(hold)  # keep the transaction open while the other admin acts
@@ -338,7 +326,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_certificate_of_an_active_member(app, client, login, member):
-    _, _, email, name, number = member
+    email, name, number = member.email, member.name, member.number
     login(email)
     response = client.get("/account/certificate.pdf")
     assert response.status_code == 200
@@ -356,7 +344,7 @@ def test_certificate_of_an_active_member(app, client, login, member):
 
 
 def test_no_certificate_without_a_valid_membership(app, client, login, member, session, at):
-    _, _, email, _, _ = member
+    email = member.email
     _application, applicant = make_application(session)
     applicant_email = applicant.email
     session.commit()
@@ -369,7 +357,7 @@ def test_no_certificate_without_a_valid_membership(app, client, login, member, s
     client.post("/logout")
 
     with get_db().session(write=True) as s:
-        services.run_membership_cycle(s, dt.date(2027, 6, 1), grace_days=60)
+        memberships.run_membership_cycle(s, dt.date(2027, 6, 1), grace_days=60)
         s.commit()
     login(email)
     response = client.get("/account/certificate.pdf")
@@ -397,7 +385,7 @@ def profile_form(**changes) -> dict:
 
 
 def test_admin_edits_the_profile_and_bank_account(app, client, login, member):
-    enterprise_id, _, email, _, _ = member
+    enterprise_id, email = member.enterprise_id, member.email
     login(email)
     assert client.post("/account/profile", data=profile_form()).status_code == 302
     enterprise = read(lambda s: s.get(Enterprise, enterprise_id))
@@ -408,7 +396,7 @@ def test_admin_edits_the_profile_and_bank_account(app, client, login, member):
 
 
 def test_bad_profile_input_is_refused_on_its_field(app, client, login, member, subtests):
-    enterprise_id, _, email, _, _ = member
+    enterprise_id, email = member.enterprise_id, member.email
     login(email)
     cases = [
         ({"website": "javascript:alert(1)"}, "website", "网址格式不正确"),
@@ -426,10 +414,10 @@ def test_bad_profile_input_is_refused_on_its_field(app, client, login, member, s
 
 
 def test_editor_cannot_set_the_bank_account_through_the_service(app, member):
-    enterprise_id, _, _, _, _ = member
+    enterprise_id = member.enterprise_id
     with get_db().session(write=True) as s:
         editor = make_user(s, "member_editor", enterprise=s.get(Enterprise, enterprise_id))
-        data = services.ProfileData(
+        data = enterprises.ProfileData(
             description="",
             website="",
             address="烟台市莱山区港城东大街1号",
@@ -439,4 +427,4 @@ def test_editor_cannot_set_the_bank_account_through_the_service(app, member):
             bank_account_no="6222020200112233445",
         )
         with pytest.raises(Forbidden, match="只有企业管理员"):
-            services.update_profile(s, editor, enterprise_id, data)
+            enterprises.update_profile(s, editor, enterprise_id, data)

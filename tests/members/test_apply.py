@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,8 +10,8 @@ from sqlalchemy import select
 from portal.auth.models import AuthToken, User
 from portal.members.models import Enterprise, MembershipApplication
 from portal.notify.models import Notification, OutboxMail
-from tests.factories import credit_code, make_enterprise, make_user
-from tests.members.helpers import Page, count, image_bytes, pdf_bytes
+from tests.factories import credit_code, make_enterprise, make_user, pdf_bytes, uploaded_files
+from tests.members.helpers import Page, count, image_bytes
 
 pytestmark = pytest.mark.db
 
@@ -52,11 +51,6 @@ def post(client, data):
     return client.post("/join", data=data, content_type="multipart/form-data")
 
 
-def uploads(app) -> list[Path]:
-    folder = Path(app.config["PORTAL_DATA_DIR"]) / "uploads"
-    return sorted(folder.iterdir()) if folder.exists() else []
-
-
 def written(app) -> dict:
     return {
         "enterprises": count(Enterprise),
@@ -65,7 +59,7 @@ def written(app) -> dict:
         "mails": count(OutboxMail),
         "notifications": count(Notification),
         "tokens": count(AuthToken),
-        "files": len(uploads(app)),
+        "files": len(uploaded_files()),
     }
 
 
@@ -105,7 +99,7 @@ def test_application_is_recorded(app, client, staff, outbox):
         assert [n.title for n in staff_notes] == ["新的入会申请：淄博绿能再生资源有限公司"]
         assert staff_notes[0].link == f"/staff/applications/{application.id}"
 
-    [stored] = uploads(app)
+    [stored] = uploaded_files()
     assert stored.read_bytes().startswith(b"%PDF-")
     assert stored.name == application.licence_file
 

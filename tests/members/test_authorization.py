@@ -13,7 +13,7 @@ from portal.auth.models import User
 from portal.core.files import uploads_dir
 from portal.db import get_db
 from portal.errors import Forbidden
-from portal.members import services
+from portal.members import enterprises
 from portal.members.models import (
     Enterprise,
     FeePayment,
@@ -23,8 +23,8 @@ from portal.members.models import (
     TierFee,
     WhitelistRequest,
 )
-from tests.factories import make_application, make_member, make_user
-from tests.members.helpers import count, pdf_bytes, text_of
+from tests.factories import make_application, make_member, make_user, pdf_bytes
+from tests.members.helpers import count, text_of
 
 pytestmark = pytest.mark.db
 
@@ -134,7 +134,7 @@ def snapshot() -> dict:
 
 
 def test_member_cannot_edit_another_enterprise_through_the_service(app, world):
-    data = services.ProfileData(
+    data = enterprises.ProfileData(
         description="冒名修改",
         website="",
         address="潍坊市奎文区胜利东街1号",
@@ -145,8 +145,8 @@ def test_member_cannot_edit_another_enterprise_through_the_service(app, world):
     with get_db().session(write=True) as s:
         admin = s.get(User, world.admin_id)
         with pytest.raises(Forbidden, match="只能管理本企业"):
-            services.update_profile(s, admin, world.other_enterprise_id, data)
-        services.update_profile(s, admin, world.enterprise_id, data)  # its own: allowed
+            enterprises.update_profile(s, admin, world.other_enterprise_id, data)
+        enterprises.update_profile(s, admin, world.enterprise_id, data)  # its own: allowed
         s.commit()
     assert read(lambda s: s.get(Enterprise, world.other_enterprise_id).description) == ""
     assert read(lambda s: s.get(Enterprise, world.enterprise_id).description) == "冒名修改"

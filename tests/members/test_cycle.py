@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal import jobs
 from portal.db import get_db
-from portal.members import services
+from portal.members import memberships
 from portal.members.models import Membership
 from portal.notify.models import Notification
 from tests.factories import make_member, make_user
@@ -22,7 +22,7 @@ TERM_END = dt.date(2026, 12, 31)
 
 def cycle(session, day: str, grace_days: int = GRACE) -> dict:
     """Run the daily job's service for a local date, and commit like the job runner does."""
-    counts = services.run_membership_cycle(session, dt.date.fromisoformat(day), grace_days=grace_days)
+    counts = memberships.run_membership_cycle(session, dt.date.fromisoformat(day), grace_days=grace_days)
     session.commit()
     return counts
 
@@ -45,16 +45,13 @@ def state_of(enterprise_id: int) -> tuple[str, dt.date, dt.date]:
 
 
 @pytest.fixture
-def member(session, at):
+def member_options():
     """An active member whose term ends on 2026-12-31 and who has not paid for 2027."""
-    at("2026-06-01 10:00")
-    enterprise, admin = make_member(session, term_end=TERM_END, name="济南绿源电池回收有限公司")
-    session.commit()
-    return enterprise.id, admin.id, admin.email
+    return {"at": "2026-06-01 10:00", "term_end": TERM_END, "name": "济南绿源电池回收有限公司"}
 
 
 def test_unpaid_member_is_reminded_then_goes_into_grace_then_lapses(session, member, outbox, at):
-    enterprise_id, admin_id, email = member
+    enterprise_id, admin_id, email = member.enterprise_id, member.admin_id, member.email
 
     at("2026-11-30 09:00")
     assert cycle(session, "2026-11-30")["reminded"] == 0
@@ -122,10 +119,10 @@ def test_a_member_first_seen_inside_seven_days_gets_one_reminder_only(session, a
 
 
 def test_member_who_paid_next_year_is_renewed_without_reminders(session, member, staff, outbox, at):
-    enterprise_id, admin_id, email = member
+    enterprise_id, admin_id, email = member.enterprise_id, member.admin_id, member.email
     at("2026-11-20 10:00")
     membership_id = _membership_id(session, enterprise_id)
-    services.record_payment(session, staff, membership_id, 2027, 500000, dt.date(2026, 11, 18))
+    memberships.record_payment(session, staff, membership_id, 2027, 500000, dt.date(2026, 11, 18))
     session.commit()
     assert state_of(enterprise_id) == ("active", dt.date(2026, 1, 1), TERM_END)  # not before 2027
 
@@ -147,14 +144,14 @@ def _membership_id(session, enterprise_id: int) -> int:
 
 
 def test_paying_the_current_year_restores_a_lapsed_member(session, member, staff, at):
-    enterprise_id, _, _ = member
+    enterprise_id = member.enterprise_id
     for day in ("2027-01-01", "2027-03-10"):
         cycle(session, day)
     assert state_of(enterprise_id)[0] == "lapsed"
 
     at("2027-03-15 10:00")
     membership_id = _membership_id(session, enterprise_id)
-    services.record_payment(session, staff, membership_id, 2027, 500000, dt.date(2027, 3, 15))
+    memberships.record_payment(session, staff, membership_id, 2027, 500000, dt.date(2027, 3, 15))
     session.commit()
     assert state_of(enterprise_id) == ("active", dt.date(2027, 1, 1), dt.date(2027, 12, 31))
     assert cycle(session, "2027-03-16") == {"renewed": 0, "reminded": 0, "grace": 0, "lapsed": 0}
@@ -162,27 +159,29 @@ def test_paying_the_current_year_restores_a_lapsed_member(session, member, staff
 
 
 def test_paying_in_grace_restores_the_member(session, member, staff, at):
-    enterprise_id, _, _ = member
+    enterprise_id = member.enterprise_id
     cycle(session, "2027-01-05")
     assert state_of(enterprise_id)[0] == "grace"
     at("2027-01-20 10:00")
-    services.record_payment(session, staff, _membership_id(session, enterprise_id), 2027, 1, dt.date(2027, 1, 20))
+    memberships.record_payment(session, staff, _membership_id(session, enterprise_id), 2027, 1, dt.date(2027, 1, 20))
     session.commit()
     assert state_of(enterprise_id) == ("active", dt.date(2027, 1, 1), dt.date(2027, 12, 31))
 
 
 def test_paying_a_past_year_does_not_restore_a_lapsed_member(session, member, staff, at):
-    enterprise_id, _, _ = member
+    enterprise_id = member.enterprise_id
     cycle(session, "2027-03-10")
     at("2027-03-15 10:00")
-    services.record_payment(session, staff, _membership_id(session, enterprise_id), 2026, 500000, dt.date(2027, 3, 1))
+    memberships.record_payment(
+        session, staff, _membership_id(session, enterprise_id), 2026, 500000, dt.date(2027, 3, 1)
+    )
     session.commit()
     assert state_of(enterprise_id)[0] == "lapsed"
 
 
 def test_suspended_members_are_left_alone(session, member, staff, outbox):
-    enterprise_id, _, email = member
-    services.suspend(session, staff, _membership_id(session, enterprise_id), "未按时提交年度报告")
+    enterprise_id, email = member.enterprise_id, member.email
+    memberships.suspend(session, staff, _membership_id(session, enterprise_id), "未按时提交年度报告")
     session.commit()
     for day in ("2026-12-01", "2026-12-24", "2027-01-01", "2027-04-01"):
         cycle(session, day)
@@ -199,7 +198,7 @@ def run_job(at, when: str) -> dict:
 
 
 def test_the_job_runner_drives_the_cycle_by_local_date(app, session, member, outbox, at):
-    enterprise_id, admin_id, email = member
+    enterprise_id, admin_id, email = member.enterprise_id, member.admin_id, member.email
     session.close()
 
     assert run_job(at, "2026-11-30 23:00") == {"members.cycle": "ok"}
@@ -232,7 +231,7 @@ def test_the_job_runner_drives_the_cycle_by_local_date(app, session, member, out
 
 
 def test_the_job_follows_the_configured_grace_period(app, session, member, at):
-    enterprise_id, _, _ = member
+    enterprise_id = member.enterprise_id
     session.close()
     app.config["MEMBERSHIP_GRACE_DAYS"] = 10
     run_job(at, "2027-01-02 09:00")
@@ -244,10 +243,12 @@ def test_the_job_follows_the_configured_grace_period(app, session, member, at):
 
 
 def test_the_job_renews_a_paid_member(app, session, member, outbox, at):
-    enterprise_id, _, email = member
+    enterprise_id, email = member.enterprise_id, member.email
     at("2026-11-20 10:00")
     staff = make_user(session, "staff")
-    services.record_payment(session, staff, _membership_id(session, enterprise_id), 2027, 800000, dt.date(2026, 11, 20))
+    memberships.record_payment(
+        session, staff, _membership_id(session, enterprise_id), 2027, 800000, dt.date(2026, 11, 20)
+    )
     session.commit()
     session.close()
     run_job(at, "2026-12-01 09:00")

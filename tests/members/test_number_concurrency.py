@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from portal.auth.models import User
 from portal.core.uow import run_in_transaction
 from portal.db import get_db
-from portal.members import services
+from portal.members import applications, memberships
 from portal.members.models import Membership, MembershipCounter
 from tests.factories import make_application, make_member, make_user
 
@@ -59,7 +59,7 @@ def test_concurrent_approvals_get_distinct_gapless_numbers(app, session, at, alr
 
                 def work(s):
                     actor = s.get(User, staff_id)
-                    return services.approve_application(s, actor, application_id).number
+                    return applications.approve_application(s, actor, application_id).number
 
                 # PostgreSQL runs writers at REPEATABLE READ: of the approvals that collide on the
                 # year's counter one commits and the others fail with 40001 and run again. Each
@@ -97,22 +97,22 @@ def test_concurrent_approvals_get_distinct_gapless_numbers(app, session, at, alr
 @pytest.mark.db
 def test_numbers_in_one_transaction_follow_each_other(app, session):
     """Two numbers taken in one unit of work (e.g. an import) are consecutive, not the same."""
-    first = services.next_membership_number(session, 2026)
-    second = services.next_membership_number(session, 2026)
+    first = memberships.next_membership_number(session, 2026)
+    second = memberships.next_membership_number(session, 2026)
     session.commit()
     assert (first, second) == ("SDBRA-2026-0001", "SDBRA-2026-0002")
-    assert services.next_membership_number(session, 2027) == "SDBRA-2027-0001"
+    assert memberships.next_membership_number(session, 2027) == "SDBRA-2027-0001"
 
 
 @pytest.mark.db
 def test_a_long_lived_session_sees_numbers_given_elsewhere(app, session):
     """A session kept across commits (a command, an import) must not reuse its stale counter."""
-    assert services.next_membership_number(session, 2026) == "SDBRA-2026-0001"
+    assert memberships.next_membership_number(session, 2026) == "SDBRA-2026-0001"
     counter = session.get(MembershipCounter, 2026)  # still held, e.g. shown in a report
     session.commit()
     # Meanwhile a request elsewhere gives the next number.
-    assert run_in_transaction(lambda s: services.next_membership_number(s, 2026)) == "SDBRA-2026-0002"
-    assert services.next_membership_number(session, 2026) == "SDBRA-2026-0003"
+    assert run_in_transaction(lambda s: memberships.next_membership_number(s, 2026)) == "SDBRA-2026-0002"
+    assert memberships.next_membership_number(session, 2026) == "SDBRA-2026-0003"
     assert counter.last_value == 3
     session.commit()
     with get_db().session(write=False) as s:

@@ -9,22 +9,17 @@ from sqlalchemy import select
 
 from portal.db import get_db
 from portal.errors import Conflict, DomainError
-from portal.members import services
+from portal.members import memberships
 from portal.members.models import FeePayment, Membership, TierFee
-from tests.factories import PASSWORD, make_member
+from tests.factories import PASSWORD
 from tests.members.helpers import count, flashes, text_of
 
 pytestmark = pytest.mark.db
 
 
 @pytest.fixture
-def member(session, at):
-    at("2026-05-10 10:00")
-    enterprise, admin = make_member(session, name="东营黄河口储能科技有限公司", tier="council")
-    ids = (enterprise.id, enterprise.membership.id, admin.email)
-    session.commit()
-    session.close()
-    return ids
+def member_options():
+    return {"name": "东营黄河口储能科技有限公司", "tier": "council"}
 
 
 def payments() -> list[tuple[int, int]]:
@@ -51,7 +46,7 @@ BAD_AMOUNTS = [
 
 
 def test_amount_in_yuan_is_stored_in_fen(client, login, staff, member, subtests):
-    _, membership_id, _ = member
+    membership_id = member.membership_id
     login(staff.email)
     for year, (typed, fen) in enumerate(AMOUNTS, start=2026):
         with subtests.test(msg=typed):
@@ -64,7 +59,7 @@ def test_amount_in_yuan_is_stored_in_fen(client, login, staff, member, subtests)
 
 
 def test_bad_amounts_are_refused(client, login, staff, member, subtests):
-    _, membership_id, _ = member
+    membership_id = member.membership_id
     login(staff.email)
     for typed, message in BAD_AMOUNTS:
         with subtests.test(msg=typed):
@@ -76,7 +71,7 @@ def test_bad_amounts_are_refused(client, login, staff, member, subtests):
 
 
 def test_a_year_is_paid_once(client, login, staff, member):
-    _, membership_id, email = member
+    membership_id, email = member.membership_id, member.email
     login(staff.email)
     assert pay(client, membership_id, "5000").status_code == 302
     response = pay(client, membership_id, "5000", paid_on="2026-05-09")
@@ -94,19 +89,19 @@ def test_a_year_is_paid_once(client, login, staff, member):
 
 
 def test_payment_service_rules(session, staff, member, at):
-    _, membership_id, _ = member
+    membership_id = member.membership_id
     with pytest.raises(DomainError) as info:
-        services.record_payment(session, staff, membership_id, 1999, 0, dt.date(2026, 6, 1))
+        memberships.record_payment(session, staff, membership_id, 1999, 0, dt.date(2026, 6, 1))
     assert set(info.value.fields) == {"amount", "term_year", "paid_on"}
-    services.record_payment(session, staff, membership_id, 2026, 100, dt.date(2026, 5, 1))
+    memberships.record_payment(session, staff, membership_id, 2026, 100, dt.date(2026, 5, 1))
     with pytest.raises(Conflict):
-        services.record_payment(session, staff, membership_id, 2026, 100, dt.date(2026, 5, 2))
+        memberships.record_payment(session, staff, membership_id, 2026, 100, dt.date(2026, 5, 2))
     session.commit()
     assert payments() == [(2026, 100)]
 
 
 def test_tier_fee_in_yuan_is_shown_to_members(client, login, staff, member):
-    _, _, email = member
+    email = member.email
     login(staff.email)
     assert client.post("/staff/fees", data={"tier": "council", "fee": "20,000"}).status_code == 302
     bad = client.post("/staff/fees", data={"tier": "council", "fee": "二万"})
@@ -123,7 +118,7 @@ def test_tier_fee_in_yuan_is_shown_to_members(client, login, staff, member):
 
 
 def test_suspend_and_reinstate_show_on_the_public_profile(client, login, staff, member, at):
-    enterprise_id, membership_id, _ = member
+    enterprise_id, membership_id = member.enterprise_id, member.membership_id
     profile = f"/members/{enterprise_id}"
     assert "会员状态：有效" in text_of(client.get(profile))
 
@@ -151,7 +146,7 @@ def test_suspend_and_reinstate_show_on_the_public_profile(client, login, staff, 
 
 
 def test_suspension_is_told_to_the_member(client, login, staff, member):
-    _, membership_id, email = member
+    membership_id, email = member.membership_id, member.email
     login(staff.email)
     client.post(f"/staff/memberships/{membership_id}/suspend", data={"reason": "未按时提交年度报告"})
     client.post("/logout")
@@ -164,11 +159,11 @@ def test_suspension_is_told_to_the_member(client, login, staff, member):
 
 
 def test_reinstating_after_the_term_ended_means_grace(session, staff, member, at):
-    _, membership_id, _ = member
-    services.suspend(session, staff, membership_id, "调查中")
+    membership_id = member.membership_id
+    memberships.suspend(session, staff, membership_id, "调查中")
     session.commit()
     at("2027-01-10 10:00")
-    services.reinstate(session, staff, membership_id)
+    memberships.reinstate(session, staff, membership_id)
     session.commit()
     assert session.get(Membership, membership_id).state == "grace"
     assert count(Membership, Membership.state == "active") == 0

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from portal.core import clock
 from portal.errors import Conflict, DomainError, Forbidden
-from portal.members import services
+from portal.members import applications
 from portal.members.models import Membership, MembershipApplication, MembershipCounter
 from portal.notify.models import Notification
-from tests.factories import PASSWORD, make_application, make_user
-from tests.members.helpers import count, flashes, pdf_bytes, text_of
+from tests.factories import PASSWORD, make_application, make_user, pdf_bytes
+from tests.members.helpers import count, flashes, text_of
 
 pytestmark = pytest.mark.db
 
@@ -25,8 +25,8 @@ def test_approval_numbers_are_sequential_per_year(session, staff, at, outbox):
     first, first_user = make_application(session)
     second, _ = make_application(session)
     third, _ = make_application(session)
-    m1 = services.approve_application(session, staff, first.id)
-    m2 = services.approve_application(session, staff, second.id)
+    m1 = applications.approve_application(session, staff, first.id)
+    m2 = applications.approve_application(session, staff, second.id)
     session.commit()
     assert (m1.number, m2.number) == ("SDBRA-2026-0001", "SDBRA-2026-0002")
 
@@ -42,7 +42,7 @@ def test_approval_numbers_are_sequential_per_year(session, staff, at, outbox):
     assert "SDBRA-2026-0001" in mail.body
 
     at("2027-01-04 09:00")
-    m3 = services.approve_application(session, staff, third.id, tier="council")
+    m3 = applications.approve_application(session, staff, third.id, tier="council")
     session.commit()
     assert m3.number == "SDBRA-2027-0001"  # a new year starts again at 0001
     assert m3.tier == "council"
@@ -54,13 +54,13 @@ def test_unverified_applicant_cannot_be_approved(session, staff, at):
     application, applicant = make_application(session, verified=False)
     session.commit()
     with pytest.raises(Conflict, match="尚未验证电子邮箱"):
-        services.approve_application(session, staff, application.id)
+        applications.approve_application(session, staff, application.id)
     session.rollback()
     assert application.state == "submitted"
     assert count(Membership) == 0
 
     applicant.email_verified_at = dt.datetime(2026, 5, 1, 3, tzinfo=dt.UTC)
-    membership = services.approve_application(session, staff, application.id)
+    membership = applications.approve_application(session, staff, application.id)
     session.commit()
     assert membership.number == "SDBRA-2026-0001"  # the refused attempt used no number
 
@@ -70,18 +70,18 @@ def test_only_staff_may_decide(session):
     for role in ("observer", "reviewer"):
         actor = make_user(session, role)
         with pytest.raises(Forbidden):
-            services.approve_application(session, actor, application.id)
+            applications.approve_application(session, actor, application.id)
         with pytest.raises(Forbidden):
-            services.reject_application(session, actor, application.id, "不符合条件")
+            applications.reject_application(session, actor, application.id, "不符合条件")
     with pytest.raises(Forbidden):
-        services.approve_application(session, applicant, application.id)
+        applications.approve_application(session, applicant, application.id)
     assert application.state == "submitted"
 
 
 def test_unknown_tier_is_refused(session, staff):
     application, _ = make_application(session)
     with pytest.raises(DomainError) as info:
-        services.approve_application(session, staff, application.id, tier="emperor")
+        applications.approve_application(session, staff, application.id, tier="emperor")
     assert "tier" in info.value.fields
     assert application.state == "submitted"
 
@@ -89,7 +89,7 @@ def test_unknown_tier_is_refused(session, staff):
 def test_reject_needs_a_reason(session, staff):
     application, _ = make_application(session)
     with pytest.raises(DomainError) as info:
-        services.reject_application(session, staff, application.id, "   ")
+        applications.reject_application(session, staff, application.id, "   ")
     assert info.value.fields == {"reason": "请填写理由。"}
     assert application.state == "submitted"
 
@@ -97,16 +97,16 @@ def test_reject_needs_a_reason(session, staff):
 def test_decided_applications_cannot_be_decided_again(session, staff):
     approved, _ = make_application(session)
     rejected, _ = make_application(session)
-    services.approve_application(session, staff, approved.id)
-    services.reject_application(session, staff, rejected.id, "营业执照已过期")
+    applications.approve_application(session, staff, approved.id)
+    applications.reject_application(session, staff, rejected.id, "营业执照已过期")
     session.commit()
     for application in (approved, rejected):
         with pytest.raises(Conflict, match="已处理完毕"):
-            services.approve_application(session, staff, application.id)
+            applications.approve_application(session, staff, application.id)
         with pytest.raises(Conflict):
-            services.reject_application(session, staff, application.id, "再次处理")
+            applications.reject_application(session, staff, application.id, "再次处理")
         with pytest.raises(Conflict):
-            services.request_information(session, staff, application.id, "请补充")
+            applications.request_information(session, staff, application.id, "请补充")
     session.rollback()
     assert (approved.state, rejected.state) == ("approved", "rejected")
     assert rejected.reason == "营业执照已过期"
@@ -228,9 +228,9 @@ def test_request_information_then_resubmit(app, client, session, staff, login, o
 
 def test_resubmit_needs_a_note_or_a_file(session, staff):
     application, applicant = make_application(session)
-    services.request_information(session, staff, application.id, "请补充")
+    applications.request_information(session, staff, application.id, "请补充")
     with pytest.raises(DomainError) as info:
-        services.resubmit_application(session, applicant, "  ", None)
+        applications.resubmit_application(session, applicant, "  ", None)
     assert "note" in info.value.fields
     assert application.state == "info_requested"
 
@@ -238,7 +238,7 @@ def test_resubmit_needs_a_note_or_a_file(session, staff):
 def test_request_information_needs_a_message(session, staff):
     application, _ = make_application(session)
     with pytest.raises(DomainError) as info:
-        services.request_information(session, staff, application.id, "")
+        applications.request_information(session, staff, application.id, "")
     assert "reason" in info.value.fields
     assert application.state == "submitted"
 
@@ -264,6 +264,6 @@ def test_the_year_of_a_number_is_the_local_year(session, staff, at):
     """Half past midnight on 1 January in Shandong is still 31 December in UTC."""
     application, _ = make_application(session)
     at("2027-01-01 00:30")
-    membership = services.approve_application(session, staff, application.id)
+    membership = applications.approve_application(session, staff, application.id)
     assert membership.number == "SDBRA-2027-0001"
     assert (membership.term_start, membership.term_end) == (dt.date(2027, 1, 1), dt.date(2027, 12, 31))
