@@ -103,6 +103,7 @@ def main() -> None:
 
     from portal import create_app, search
     from portal.auth.services import check_password_hash, hash_password
+    from portal.core.actors import system
     from portal.core.uow import run_in_transaction
     from portal.outlets.importer import import_outlets
 
@@ -123,14 +124,14 @@ def main() -> None:
         writer.writerows(rows)
         data = buffer.getvalue().encode("utf-8")
         report, seconds = timed(
-            lambda: run_in_transaction(lambda s: import_outlets(s, data, "bench.csv", actor_label="bench"))
+            lambda: run_in_transaction(lambda s: import_outlets(s, data, "bench.csv", actor=system("bench")))
         )
         assert report.written and report.created == N_OUTLETS, report.errors[:3]
         results.append((f"import {N_OUTLETS:,} outlets (CSV, SQLite)", f"{seconds:.1f} s"))
         _n, seconds = timed(search.catch_up)
         results.append((f"apply {N_OUTLETS:,} changes to the search index", f"{seconds:.1f} s"))
         again, seconds = timed(
-            lambda: run_in_transaction(lambda s: import_outlets(s, data, "bench.csv", actor_label="bench"))
+            lambda: run_in_transaction(lambda s: import_outlets(s, data, "bench.csv", actor=system("bench")))
         )
         assert again.unchanged == N_OUTLETS
         results.append((f"re-import the same {N_OUTLETS:,} rows (all unchanged)", f"{seconds:.1f} s"))

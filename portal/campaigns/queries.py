@@ -1,25 +1,30 @@
 """Read side of campaigns: scope resolution, progress per city, the outlets of a campaign, a member's findings.
 
-Outlets are read here (never written): their status changes only through the outlets' services.
+Outlets are read here (the outlets feature's ``outlets`` table, never written): their status changes only
+through the outlets' services. Account names are read from the ``users`` table of auth, never written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.auth.models import User
+from portal.campaigns.checklist import OUTLET_PROGRESS
 from portal.campaigns.models import (
     Campaign,
     CampaignOutlet,
+    ChecklistVersion,
     Inspection,
     InspectionPhoto,
     RectificationAnswer,
     RectificationFile,
 )
-from portal.core.permissions import STAFF
+from portal.core.enums import CITIES
+from portal.errors import DomainError, NotFound
 from portal.outlets.models import Outlet
 
 FAILING = ("rectification", "closed")
@@ -37,6 +42,46 @@ class CityProgress:
     @property
     def remaining(self) -> int:
         return self.in_scope - self.verified
+
+
+def latest_checklist(session: Session) -> ChecklistVersion | None:
+    """The newest checklist version, or None before the first is written."""
+    return session.scalar(select(ChecklistVersion).order_by(ChecklistVersion.version.desc()).limit(1))
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign:
+    """The campaign with this id; NotFound when there is none."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(_("核查活动不存在。"))
+    return campaign
+
+
+def get_inspection(session: Session, inspection_id: int) -> Inspection:
+    """The inspection with this id; NotFound when there is none."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise NotFound(_("核查记录不存在。"))
+    return inspection
+
+
+def scope_entry(session: Session, campaign_id: int, outlet_id: int) -> tuple[Campaign, Outlet]:
+    """A campaign and one outlet of its scope; NotFound when either is missing or the outlet is not in scope."""
+    from portal.outlets.queries import get_outlet
+
+    campaign = get_campaign(session, campaign_id)
+    if not in_scope(session, campaign.id, outlet_id):
+        raise NotFound(_("该网点不在本次核查范围内。"))
+    return campaign, get_outlet(session, outlet_id)
+
+
+def parse_progress_filters(args) -> tuple[str | None, str | None]:
+    """(city code, progress state) from a campaign page's query arguments; DomainError when unknown."""
+    city, state = (args.get("city") or "").strip(), (args.get("state") or "").strip()
+    city_code, state_code = CITIES.parse(city) if city else None, OUTLET_PROGRESS.parse(state) if state else None
+    if (city and city_code is None) or (state and state_code is None):
+        raise DomainError(_("查询参数无效。"))
+    return city_code, state_code
 
 
 def operator_exists(session: Session, operator: str) -> bool:
@@ -184,11 +229,8 @@ def evidence_owner(session: Session, file_id: int) -> tuple[RectificationFile, i
     return (row[0], row[1]) if row else None
 
 
-def staff_user_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(User.id).where(User.role.in_(STAFF), User.is_active)))
-
-
 def user_names(session: Session, ids) -> dict[int, str]:
+    """The names (or e-mail addresses) of the given accounts, to show who inspected, answered, decided."""
     wanted = {i for i in ids if i}
     if not wanted:
         return {}

@@ -11,7 +11,7 @@ from portal.core import uow
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 from portal.core.paging import parse_paging
 from portal.errors import NotFound
-from portal.outlets import queries, services
+from portal.outlets import queries
 
 
 def outlet_item(outlet, distance_km: float | None = None) -> dict:
@@ -56,7 +56,7 @@ def outlets():
 
 @bp.get("/outlets/<code>")
 def outlet(code: str):
-    found = services.get_by_code(uow.session(), code)
+    found = queries.get_by_code(uow.session(), code)
     if found is None:
         raise NotFound(_("网点不存在。"))
     return jsonify(outlet_item(found))

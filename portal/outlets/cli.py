@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from portal import search
+from portal.core.actors import system
 from portal.core.uow import run_in_transaction
 from portal.errors import DomainError
 
@@ -41,7 +42,7 @@ def import_command(path: Path, skip_invalid: bool, coords: str) -> None:
                     s,
                     data,
                     path.name,
-                    actor_label="cli",
+                    actor=system("cli:outlets import"),
                     skip_invalid=skip_invalid,
                     coordinate_system=coords,
                     progress=progress,
@@ -61,3 +62,6 @@ def import_command(path: Path, skip_invalid: bool, coords: str) -> None:
         search.catch_up()
     if report.errors and not report.written:
         raise SystemExit(1)
+
+
+commands = [outlets_cli]

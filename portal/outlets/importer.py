@@ -13,15 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import search
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 from portal.core.spreadsheets import to_csv, to_xlsx
 from portal.errors import DomainError
 from portal.outlets import services
-from portal.outlets.models import Outlet, OutletStatusChange
+from portal.outlets.models import Outlet
 
 # header (Chinese or English, case-insensitive) -> OutletInput field
 HEADERS = {
@@ -107,6 +105,17 @@ class FileError(DomainError):
     """The file as a whole cannot be read (format, encoding, header)."""
 
 
+def read_upload(file_storage, max_bytes: int) -> tuple[bytes, str]:
+    """(bytes, file name) of an uploaded import file; DomainError on the file field when none or too big."""
+    data = file_storage.stream.read(max_bytes + 1) if file_storage and file_storage.filename else b""
+    if not data:
+        raise DomainError(_("请选择要导入的文件。"), {"file": _("请选择要导入的文件。")})
+    if len(data) > max_bytes:
+        message = _("文件过大：不能超过 %(mb)s MB。", mb=f"{max_bytes / 1024 / 1024:g}")
+        raise DomainError(message, {"file": message})
+    return data, file_storage.filename
+
+
 def decode_csv(data: bytes) -> str:
     """UTF-8 (with or without BOM) or GBK/GB18030, detected."""
     for encoding in ("utf-8-sig", "gb18030"):
@@ -189,26 +198,40 @@ def import_outlets(
     data: bytes,
     filename: str,
     *,
-    actor_label: str,
+    actor,
     skip_invalid: bool = False,
     coordinate_system: str = "wgs84",
     is_demo: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Validate every row, then upsert by code (all or nothing unless skip_invalid)."""
+    """Validate every row, then upsert by code through the outlet services (all or nothing unless skip_invalid)."""
+    members, existing = services.start_import(session, actor)
     header, rows = read_rows(data, filename)
+    report = ImportReport()
+    valid = _validated(session, header, rows, members, coordinate_system, report)
+    if report.errors and not skip_invalid:
+        return report
+    for done, values in enumerate(valid, start=1):
+        outcome = services.import_row(session, actor, values, existing, is_demo=is_demo)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if progress and done % 500 == 0:
+            progress(done)
+    counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+    services.record_import(session, actor, filename, {**counts, "rejected": report.rejected})
+    session.flush()
+    report.written = True
+    return report
+
+
+def _validated(session: Session, header, rows, members: dict[str, int], coordinate_system: str, report) -> list[dict]:
+    """The clean values of every valid row; each invalid row is counted and its errors reported."""
     mapping = map_header(header)
     titles = {key: header[i] for i, key in mapping.items()}
-    members = services._members_by_code(session)
-    existing = {o.code: o for o in session.scalars(select(Outlet))}
-    report = ImportReport()
     seen: dict[str, int] = {}
-    valid: list[tuple[int, dict]] = []
+    valid: list[dict] = []
     for number, cells in rows:
         raw = {key: (cells[i] if i < len(cells) else "") for i, key in mapping.items()}
-        raw.setdefault("coordinate_system", coordinate_system)
-        if not raw["coordinate_system"]:
-            raw["coordinate_system"] = coordinate_system
+        raw["coordinate_system"] = raw.get("coordinate_system") or coordinate_system
         try:
             values = services.validate(session, services.OutletInput(**raw), members_by_code=members)
         except DomainError as err:
@@ -224,60 +247,8 @@ def import_outlets(
             )
             continue
         seen[values["code"]] = number
-        valid.append((number, values))
-    if report.errors and not skip_invalid:
-        return report
-    for done, (_number, values) in enumerate(valid, start=1):
-        _upsert(session, existing, values, actor_label, is_demo, report)
-        if progress and done % 500 == 0:
-            progress(done)
-    session.flush()
-    report.written = True
-    return report
-
-
-def _upsert(session: Session, existing: dict[str, Outlet], values: dict, actor_label: str, is_demo, report) -> None:
-    status = values.pop("status")
-    outlet = existing.get(values["code"])
-    if outlet is None:
-        outlet = Outlet(**values, status=status or "pending", is_demo=is_demo)
-        session.add(outlet)
-        session.flush()
-        session.add(
-            OutletStatusChange(
-                outlet_id=outlet.id,
-                from_status=None,
-                to_status=outlet.status,
-                actor_label=actor_label,
-                reason="批量导入",
-            )
-        )
-        existing[outlet.code] = outlet
-        search.enqueue(session, services.KIND, outlet.id)
-        report.created += 1
-        return
-    changed = {k: v for k, v in values.items() if getattr(outlet, k) != v}
-    new_status = status
-    if not new_status and outlet.status in ("compliant", "rectifying") and set(changed) & set(services.REVERIFY_FIELDS):
-        new_status = "pending"
-    if not changed and (not new_status or new_status == outlet.status):
-        report.unchanged += 1
-        return
-    for key, value in changed.items():
-        setattr(outlet, key, value)
-    if new_status and new_status != outlet.status:
-        session.add(
-            OutletStatusChange(
-                outlet_id=outlet.id,
-                from_status=outlet.status,
-                to_status=new_status,
-                actor_label=actor_label,
-                reason="批量导入",
-            )
-        )
-        outlet.status = new_status
-    search.enqueue(session, services.KIND, outlet.id)
-    report.updated += 1
+        valid.append(values)
+    return valid
 
 
 def _export_value(outlet: Outlet, attr: str) -> str:

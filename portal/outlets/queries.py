@@ -1,4 +1,8 @@
-"""Finding outlets: SQL for plain filtering, the search index for text, distance for 'nearest'."""
+"""Finding outlets: SQL for plain filtering, the search index for text, distance for 'nearest'.
+
+Also look-ups by code, the status history and the car makers an outlet serves. Those read the members'
+tables ``enterprises`` and ``enterprise_activities`` (names, vehicle makers); nothing here writes them.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from sqlalchemy.orm import Session
 from portal import search
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 from portal.core.geo import haversine_km
-from portal.errors import DomainError
-from portal.outlets.models import Outlet
+from portal.core.paging import Page
+from portal.errors import DomainError, NotFound
+from portal.outlets.models import Outlet, OutletStatusChange
 
 OPEN_STATES = ("pending", "compliant", "rectifying")
 
@@ -42,27 +47,6 @@ class OutletFilters:
             code_like = len(self.operator) == 18 and self.operator.isalnum()
             facets["operatorcode" if code_like else "operator"] = self.operator.upper() if code_like else self.operator
         return facets
-
-
-@dataclass
-class OutletPage:
-    items: list[Outlet]
-    total: int
-    page: int
-    per_page: int
-    distances: dict[int, float]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def parse_filters(args) -> OutletFilters:
@@ -108,7 +92,7 @@ def _sql(filters: OutletFilters) -> Select:
     return stmt
 
 
-def find(session: Session, filters: OutletFilters, page: int, per_page: int) -> OutletPage:
+def find(session: Session, filters: OutletFilters, page: int, per_page: int) -> Page:
     """One page of outlets: ranked by the index when there is text, by distance with `near`."""
     if filters.near:
         return _by_distance(session, filters, page, per_page)
@@ -123,7 +107,7 @@ def find(session: Session, filters: OutletFilters, page: int, per_page: int) -> 
         )
         ids = [object_id for _kind, object_id in hits.keys]
         rows = {o.id: o for o in session.scalars(select(Outlet).where(Outlet.id.in_(ids)))} if ids else {}
-        return OutletPage([rows[i] for i in ids if i in rows], hits.total, page, per_page, {})
+        return Page([rows[i] for i in ids if i in rows], hits.total, page, per_page)
     stmt = _sql(filters)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = list(
@@ -131,10 +115,10 @@ def find(session: Session, filters: OutletFilters, page: int, per_page: int) -> 
             stmt.order_by(Outlet.city, Outlet.name, Outlet.id).limit(per_page).offset((page - 1) * per_page)
         )
     )
-    return OutletPage(items, total, page, per_page, {})
+    return Page(items, total, page, per_page)
 
 
-def _by_distance(session: Session, filters: OutletFilters, page: int, per_page: int) -> OutletPage:
+def _by_distance(session: Session, filters: OutletFilters, page: int, per_page: int) -> Page:
     lat, lon = filters.near
     stmt = select(Outlet.id, Outlet.lat, Outlet.lon).where(Outlet.lat.is_not(None))
     if filters.q:
@@ -149,7 +133,7 @@ def _by_distance(session: Session, filters: OutletFilters, page: int, per_page: 
     ordered = sorted(distances, key=lambda i: (distances[i], i))
     window = ordered[(page - 1) * per_page : page * per_page]
     rows = {o.id: o for o in session.scalars(select(Outlet).where(Outlet.id.in_(window)))} if window else {}
-    return OutletPage([rows[i] for i in window], len(ordered), page, per_page, {i: distances[i] for i in window})
+    return Page([rows[i] for i in window], len(ordered), page, per_page, {i: distances[i] for i in window})
 
 
 def all_matching(session: Session, filters: OutletFilters, limit: int = 20000) -> list[Outlet]:
@@ -176,3 +160,56 @@ def districts(session: Session, city: str | None) -> list[str]:
     if city:
         stmt = stmt.where(Outlet.city == city)
     return list(session.scalars(stmt))
+
+
+def get_outlet(session: Session, outlet_id: int) -> Outlet:
+    """The outlet with this id; NotFound when there is none."""
+    outlet = session.get(Outlet, outlet_id)
+    if outlet is None:
+        raise NotFound(_("网点不存在。"))
+    return outlet
+
+
+def get_by_code(session: Session, code: str) -> Outlet | None:
+    """The outlet with this code (any case, surrounding spaces ignored), or None."""
+    return session.scalar(select(Outlet).where(Outlet.code == (code or "").strip().upper()))
+
+
+def by_code(session: Session) -> dict[str, Outlet]:
+    """Every outlet by its code, loaded once (for an import that upserts by code)."""
+    return {o.code: o for o in session.scalars(select(Outlet))}
+
+
+def operated_by(session: Session, enterprise_id: int | None) -> list[Outlet]:
+    """The outlets an enterprise operates, by code."""
+    stmt = select(Outlet).where(Outlet.operator_enterprise_id == enterprise_id).order_by(Outlet.code)
+    return list(session.scalars(stmt))
+
+
+def history(session: Session, outlet_id: int) -> list[OutletStatusChange]:
+    """Every status change of an outlet, oldest first."""
+    stmt = select(OutletStatusChange).where(OutletStatusChange.outlet_id == outlet_id).order_by(OutletStatusChange.id)
+    return list(session.scalars(stmt))
+
+
+def vehicle_makers(session: Session) -> list[tuple[int, str]]:
+    """Member enterprises that make vehicles: (id, name), for choosing whom an outlet serves."""
+    from portal.members.models import Enterprise, EnterpriseActivity
+
+    rows = session.execute(
+        select(Enterprise.id, Enterprise.name)
+        .join(EnterpriseActivity, EnterpriseActivity.enterprise_id == Enterprise.id)
+        .where(Enterprise.status == "member", EnterpriseActivity.activity == "vehicle_maker")
+        .order_by(Enterprise.name)
+    )
+    return [(enterprise_id, name) for enterprise_id, name in rows]
+
+
+def maker_names(session: Session, outlet: Outlet) -> list[tuple[int, str]]:
+    """(id, name) of the car makers the outlet serves."""
+    from portal.members.models import Enterprise
+
+    ids = [m.enterprise_id for m in outlet.makers]
+    if not ids:
+        return []
+    return [(i, n) for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))]

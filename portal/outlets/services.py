@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import search
-from portal.auth.models import User
-from portal.core import audit
+from portal.core import audit, roles
+from portal.core.actors import actor_label, is_staff, require_staff
 from portal.core.creditcode import CreditCodeError, validate_credit_code
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPE_RULES, OUTLET_TYPES
 from portal.core.geo import in_shandong, to_wgs84
 from portal.core.permissions import require
 from portal.core.validators import normalise_phone
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
+from portal.outlets import queries
 from portal.outlets.models import Outlet, OutletMaker, OutletStatusChange
 
 KIND = "outlet"
@@ -26,6 +27,9 @@ KIND = "outlet"
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-_]{2,39}$")
 # Fields whose change on a verified outlet sends it back to 待核查.
 REVERIFY_FIELDS = ("address", "type", "city", "district", "lat", "lon")
+VERIFIED = ("compliant", "rectifying")
+MOVED = "地址或类型变更，需重新核查"
+IMPORTED = "批量导入"
 VALUE_FIELDS = (
     "code",
     "name",
@@ -72,17 +76,18 @@ class OutletInput:
 INPUT_FIELDS = [f.name for f in fields(OutletInput)]
 
 
-def _number(raw: str, errors: dict, name: str, message: str) -> float | None:
+def _number(raw: str, errors: dict, name: str, message: Callable[[], str]) -> float | None:
+    """A finite number, or None when empty; message() (translated only when needed) on a bad one."""
     text = (raw or "").strip()
     if not text:
         return None
     try:
         value = float(text)
     except ValueError:
-        errors[name] = message
+        errors[name] = message()
         return None
     if value != value or value in (float("inf"), float("-inf")):
-        errors[name] = message
+        errors[name] = message()
         return None
     return value
 
@@ -112,7 +117,11 @@ def validate(session: Session, data: OutletInput, *, members_by_code: dict[str, 
         except CreditCodeError as exc:
             errors["operator_credit_code"] = str(exc)
         else:
-            lookup = members_by_code if members_by_code is not None else _members_by_code(session)
+            if members_by_code is None:
+                from portal.members.queries import enterprise_ids_by_credit_code
+
+                members_by_code = enterprise_ids_by_credit_code(session)
+            lookup = members_by_code
             values["operator_enterprise_id"] = lookup.get(values["operator_credit_code"])
     city = CITIES.parse(data.city)
     if city is None:
@@ -137,8 +146,8 @@ def validate(session: Session, data: OutletInput, *, members_by_code: dict[str, 
     else:
         values["phone"] = ""
     values["opening_hours"] = (data.opening_hours or "").strip()[:100]
-    area = _number(data.storage_area, errors, "storage_area", _("贮存面积应为数字（平方米）。"))
-    capacity = _number(data.capacity, errors, "capacity", _("贮存能力应为数字（吨）。"))
+    area = _number(data.storage_area, errors, "storage_area", lambda: _("贮存面积应为数字（平方米）。"))
+    capacity = _number(data.capacity, errors, "capacity", lambda: _("贮存能力应为数字（吨）。"))
     if outlet_type and "storage_area" not in errors and "capacity" not in errors:
         rules = OUTLET_TYPE_RULES[outlet_type]
         if area is not None and area < rules.get("min_area_m2", 0):
@@ -148,8 +157,8 @@ def validate(session: Session, data: OutletInput, *, members_by_code: dict[str, 
         if capacity is not None and capacity < rules.get("min_capacity_t", 0):
             errors["capacity"] = _("集中贮存型网点贮存能力不应小于%(n)d吨。", n=rules["min_capacity_t"])
     values["storage_area_m2"], values["capacity_t"] = area, capacity
-    lat = _number(data.lat, errors, "lat", _("纬度应为数字。"))
-    lon = _number(data.lon, errors, "lon", _("经度应为数字。"))
+    lat = _number(data.lat, errors, "lat", lambda: _("纬度应为数字。"))
+    lon = _number(data.lon, errors, "lon", lambda: _("经度应为数字。"))
     values["lat"] = values["lon"] = None
     if (lat is None) != (lon is None) and "lat" not in errors and "lon" not in errors:
         errors["lat"] = _("经度和纬度应同时填写。")
@@ -173,105 +182,114 @@ def validate(session: Session, data: OutletInput, *, members_by_code: dict[str, 
     return values
 
 
-def _members_by_code(session: Session) -> dict[str, int]:
-    from portal.members.models import Enterprise
-
-    rows = session.execute(select(Enterprise.credit_code, Enterprise.id).where(Enterprise.status == "member"))
-    return {code: enterprise_id for code, enterprise_id in rows}
-
-
-def get_outlet(session: Session, outlet_id: int) -> Outlet:
-    outlet = session.get(Outlet, outlet_id)
-    if outlet is None:
-        raise NotFound(_("网点不存在。"))
-    return outlet
-
-
-def get_by_code(session: Session, code: str) -> Outlet | None:
-    return session.scalar(select(Outlet).where(Outlet.code == (code or "").strip().upper()))
-
-
-def _actor_label(actor) -> str:
-    if isinstance(actor, str):
-        return actor
-    return getattr(actor, "name", "") or getattr(actor, "email", "") or "system"
-
-
 def _record_status(session: Session, outlet: Outlet, to_status: str, actor, reason: str = "") -> None:
-    if outlet.status == to_status and outlet.id is not None:
+    """The one place a status change is written: the outlet's status and its history entry."""
+    new = outlet.id is None
+    if outlet.status == to_status and not new:
         return
-    previous = outlet.status if outlet.id is not None else None
+    previous = None if new else outlet.status
     outlet.status = to_status
-    session.flush()
+    if new:
+        session.add(outlet)
+        session.flush()  # the history entry needs the outlet's id
     session.add(
         OutletStatusChange(
             outlet_id=outlet.id,
             from_status=previous,
             to_status=to_status,
-            actor_label=_actor_label(actor),
+            actor_label=actor_label(actor),
             reason=reason,
         )
     )
 
 
-def can_edit(actor: User, outlet: Outlet) -> bool:
+def _next_status(outlet: Outlet, asked: str | None, changed) -> str | None:
+    """The one re-verify rule: a status asked for is taken; else moving a verified outlet (its address,
+    type, city, district or coordinates) sends it back to 待核查. None when the status stays."""
+    if asked:
+        return asked
+    if outlet.status in VERIFIED and set(changed) & set(REVERIFY_FIELDS):
+        return "pending"
+    return None
+
+
+def _insert(session: Session, actor, values: dict, *, reason: str, is_demo: bool) -> Outlet:
+    """Add an outlet from clean values, with its first history entry, queued for the index."""
+    values = dict(values)
+    status = values.pop("status") or "pending"
+    outlet = Outlet(**values, status=None, is_demo=is_demo)
+    _record_status(session, outlet, status, actor, reason)
+    search.enqueue(session, KIND, outlet.id)
+    return outlet
+
+
+def _apply(
+    session: Session, actor, outlet: Outlet, values: dict, asked: str | None, *, reason: str, moved: str
+) -> bool:
+    """Write clean values onto an outlet and follow the re-verify rule; whether anything changed."""
+    changed = {k: v for k, v in values.items() if getattr(outlet, k) != v}
+    status = _next_status(outlet, asked, changed)
+    if not changed and (status is None or status == outlet.status):
+        return False
+    for key, value in changed.items():
+        setattr(outlet, key, value)
+    if status is not None:
+        _record_status(session, outlet, status, actor, reason if asked else moved)
+    search.enqueue(session, KIND, outlet.id)
+    return True
+
+
+def can_edit(actor, outlet: Outlet) -> bool:
     """Staff edit any outlet; an enterprise admin only the outlets its enterprise operates."""
-    if actor.is_staff:
+    if is_staff(actor):
         return True
     return (
-        actor.role == "member_admin"
+        actor.role == roles.MEMBER_ADMIN
         and actor.enterprise_id is not None
         and (outlet.operator_enterprise_id == actor.enterprise_id)
     )
 
 
-def require_admitted(session: Session, actor: User) -> None:
+def require_admitted(session: Session, actor) -> None:
     """Only an admitted member's admin (not an applicant's or a rejected enterprise's) manages outlets."""
-    if actor.is_staff:
+    if is_staff(actor):
         return
-    from portal.members.services import is_admitted_member
+    from portal.members.queries import is_admitted_member
 
     require(
-        actor.role == "member_admin" and is_admitted_member(session, actor),
+        actor.role == roles.MEMBER_ADMIN and is_admitted_member(session, actor),
         _("只有已入会企业的管理员可以管理网点。"),
     )
 
 
-def create_outlet(session: Session, actor: User, data: OutletInput, *, is_demo: bool = False) -> Outlet:
+def create_outlet(session: Session, actor, data: OutletInput, *, is_demo: bool = False) -> Outlet:
     """Staff create any outlet; an enterprise admin creates one operated by its own enterprise (待核查)."""
     require_admitted(session, actor)
-    if not actor.is_staff:
-        from portal.members.services import get_enterprise
+    staff = is_staff(actor)
+    if not staff:
+        from portal.members.queries import get_enterprise
 
         enterprise = get_enterprise(session, actor.enterprise_id)
         data = replace(data, operator=enterprise.name, operator_credit_code=enterprise.credit_code, status="")
     values = validate(session, data)
-    if get_by_code(session, values["code"]) is not None:
+    if queries.get_by_code(session, values["code"]) is not None:
         raise DomainError(_("网点编号已存在。"), {"code": _("网点编号已存在。")})
-    status = values.pop("status") or "pending"
-    if not actor.is_staff:
+    if not staff:
         values["operator_enterprise_id"] = actor.enterprise_id
-    outlet = Outlet(**values, status=status, is_demo=is_demo)
-    session.add(outlet)
-    session.flush()
-    session.add(
-        OutletStatusChange(
-            outlet_id=outlet.id, from_status=None, to_status=status, actor_label=_actor_label(actor), reason="新建"
-        )
-    )
-    search.enqueue(session, KIND, outlet.id)
-    if actor.is_staff:
+    outlet = _insert(session, actor, values, reason="新建", is_demo=is_demo)
+    if staff:
         audit.record(session, actor, "outlet.create", "outlet", outlet.id, None, {"code": outlet.code})
     session.flush()
     return outlet
 
 
-def update_outlet(session: Session, actor: User, outlet_id: int, data: OutletInput) -> Outlet:
+def update_outlet(session: Session, actor, outlet_id: int, data: OutletInput) -> Outlet:
     """Edit an outlet; a change of address or type on a verified outlet puts it back to 待核查."""
-    outlet = get_outlet(session, outlet_id)
+    outlet = queries.get_outlet(session, outlet_id)
     require(can_edit(actor, outlet), _("您只能管理本企业运营的网点。"))
     require_admitted(session, actor)
-    if not actor.is_staff:  # members keep the operator and code; only staff change the status
+    staff = is_staff(actor)
+    if not staff:  # members keep the operator and code; only staff change the status
         data = replace(
             data,
             code=outlet.code,
@@ -281,40 +299,50 @@ def update_outlet(session: Session, actor: User, outlet_id: int, data: OutletInp
         )
     values = validate(session, data)
     status = values.pop("status")
-    if values["code"] != outlet.code and get_by_code(session, values["code"]) is not None:
+    if values["code"] != outlet.code and queries.get_by_code(session, values["code"]) is not None:
         raise DomainError(_("网点编号已存在。"), {"code": _("网点编号已存在。")})
-    if not actor.is_staff:
+    if not staff:
         values["operator_enterprise_id"] = outlet.operator_enterprise_id
     before = audit.snapshot(outlet, (*VALUE_FIELDS, "status"))
-    changed_place = any(values.get(f, getattr(outlet, f)) != getattr(outlet, f) for f in REVERIFY_FIELDS)
-    for key, value in values.items():
-        setattr(outlet, key, value)
-    if status and actor.is_staff and status != outlet.status:
-        _record_status(session, outlet, status, actor, "工作人员修改")
-    elif changed_place and outlet.status in ("compliant", "rectifying"):
-        _record_status(session, outlet, "pending", actor, "地址或类型变更，需重新核查")
-    search.enqueue(session, KIND, outlet.id)
-    if actor.is_staff:
-        audit.record(
-            session,
-            actor,
-            "outlet.update",
-            "outlet",
-            outlet.id,
-            before,
-            audit.snapshot(outlet, (*VALUE_FIELDS, "status")),
-        )
+    if not _apply(session, actor, outlet, values, status if staff else None, reason="工作人员修改", moved=MOVED):
+        search.enqueue(session, KIND, outlet.id)
+    if staff:
+        after = audit.snapshot(outlet, (*VALUE_FIELDS, "status"))
+        audit.record(session, actor, "outlet.update", "outlet", outlet.id, before, after)
     session.flush()
     return outlet
+
+
+def import_row(session: Session, actor, values: dict, existing: dict[str, Outlet], *, is_demo: bool = False) -> str:
+    """Upsert one validated import row by code: "created", "updated" or "unchanged" (existing is kept current)."""
+    outlet = existing.get(values["code"])
+    if outlet is None:
+        existing[values["code"]] = _insert(session, actor, values, reason=IMPORTED, is_demo=is_demo)
+        return "created"
+    values = dict(values)
+    status = values.pop("status")
+    return "updated" if _apply(session, actor, outlet, values, status, reason=IMPORTED, moved=IMPORTED) else "unchanged"
+
+
+def start_import(session: Session, actor) -> tuple[dict[str, int], dict[str, Outlet]]:
+    """Staff (or a command) start an import: the look-ups every row needs, read once (members, outlets)."""
+    require_staff(actor)
+    from portal.members.queries import enterprise_ids_by_credit_code
+
+    return enterprise_ids_by_credit_code(session), queries.by_code(session)
+
+
+def record_import(session: Session, actor, filename: str, counts: dict[str, int]) -> None:
+    """The audit entry of a written import: its file and how many outlets it created and updated."""
+    audit.record(session, actor, "outlet.import", "outlet", "import", None, {"file": filename, **counts})
 
 
 def set_status(
     session: Session, actor, outlet_id: int, status: str, reason: str = "", *, verified_on: dt.date | None = None
 ) -> Outlet:
     """Staff (or a verification result) change the public status; the history keeps every change."""
-    if not isinstance(actor, str):
-        require(actor.is_staff)
-    outlet = get_outlet(session, outlet_id)
+    require_staff(actor)
+    outlet = queries.get_outlet(session, outlet_id)
     code = OUTLET_STATES.parse(status)
     if code is None:
         raise DomainError(_("状态无效。"), {"status": _("状态无效。")})
@@ -322,33 +350,20 @@ def set_status(
     _record_status(session, outlet, code, actor, reason)
     if verified_on is not None:
         outlet.last_verified_on = verified_on
-        outlet.last_verified_by = _actor_label(actor)
+        # Shown on the public page: a person's name, never their e-mail address.
+        outlet.last_verified_by = getattr(actor, "name", "") or actor_label(actor)
     search.enqueue(session, KIND, outlet.id)
-    if not isinstance(actor, str):
-        audit.record(session, actor, "outlet.status", "outlet", outlet.id, before, {"status": code, "reason": reason})
+    audit.record(session, actor, "outlet.status", "outlet", outlet.id, before, {"status": code, "reason": reason})
     session.flush()
     return outlet
 
 
-def vehicle_makers(session: Session) -> list[tuple[int, str]]:
-    """Member enterprises that make vehicles: (id, name), for choosing whom an outlet serves."""
-    from portal.members.models import Enterprise, EnterpriseActivity
-
-    rows = session.execute(
-        select(Enterprise.id, Enterprise.name)
-        .join(EnterpriseActivity, EnterpriseActivity.enterprise_id == Enterprise.id)
-        .where(Enterprise.status == "member", EnterpriseActivity.activity == "vehicle_maker")
-        .order_by(Enterprise.name)
-    )
-    return [(enterprise_id, name) for enterprise_id, name in rows]
-
-
-def set_makers(session: Session, actor: User, outlet_id: int, enterprise_ids: list[int]) -> Outlet:
+def set_makers(session: Session, actor, outlet_id: int, enterprise_ids: list[int]) -> Outlet:
     """Record the car makers whose recycling network the outlet belongs to (they may report for it)."""
-    outlet = get_outlet(session, outlet_id)
+    outlet = queries.get_outlet(session, outlet_id)
     require(can_edit(actor, outlet), _("您只能管理本企业运营的网点。"))
     require_admitted(session, actor)
-    allowed = dict(vehicle_makers(session))
+    allowed = dict(queries.vehicle_makers(session))
     chosen = list(dict.fromkeys(enterprise_ids))
     unknown = [i for i in chosen if i not in allowed]
     if unknown:
@@ -356,25 +371,8 @@ def set_makers(session: Session, actor: User, outlet_id: int, enterprise_ids: li
     before = sorted(m.enterprise_id for m in outlet.makers)
     outlet.makers = [OutletMaker(enterprise_id=i) for i in chosen]
     session.flush()
-    if actor.is_staff:
+    if is_staff(actor):
         audit.record(
             session, actor, "outlet.makers", "outlet", outlet.id, {"makers": before}, {"makers": sorted(chosen)}
         )
     return outlet
-
-
-def maker_names(session: Session, outlet: Outlet) -> list[tuple[int, str]]:
-    from portal.members.models import Enterprise
-
-    ids = [m.enterprise_id for m in outlet.makers]
-    if not ids:
-        return []
-    return [(i, n) for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))]
-
-
-def history(session: Session, outlet_id: int) -> list[OutletStatusChange]:
-    return list(
-        session.scalars(
-            select(OutletStatusChange).where(OutletStatusChange.outlet_id == outlet_id).order_by(OutletStatusChange.id)
-        )
-    )

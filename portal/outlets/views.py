@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
 
-from portal.core import clock, uow
+from portal.core import clock, roles, uow
+from portal.core.actors import is_staff, is_staff_reader
 from portal.core.paging import parse_paging
 from portal.core.permissions import enterprise_admin_required, roles_required, staff_required
-from portal.errors import DomainError, Forbidden, apply_to_form
+from portal.core.views import attempt, current_actor, form_status, render_form, submit
+from portal.errors import DomainError
 from portal.outlets import bp, importer, queries, services
 from portal.outlets.forms import ImportForm, OutletForm, StatusForm
 from portal.outlets.models import Outlet
 
-IMPORT_MAX_BYTES = 20 * 1024 * 1024
+manager_required = roles_required(roles.MEMBER_ADMIN, *roles.STAFF)
 
 
-def _me():
-    return current_user._get_current_object()
+def _outlet(code: str) -> Outlet:
+    outlet = queries.get_by_code(uow.session(), code)
+    if outlet is None:
+        abort(404)
+    return outlet
 
 
 @bp.get("/outlets")
@@ -37,10 +40,9 @@ def index():
             operators=queries.operators(db),
             districts=[],
         ), 422
-    result = queries.find(db, filters, page, per_page)
     return render_template(
         "outlets/index.html",
-        page=result,
+        page=queries.find(db, filters, page, per_page),
         filters=filters,
         errors={},
         operators=queries.operators(db),
@@ -63,84 +65,49 @@ def export(fmt: str):
 
 @bp.get("/outlets/<code>")
 def detail(code: str):
-    db = uow.session()
-    outlet = services.get_by_code(db, code)
-    if outlet is None:
-        abort(404)
-    show_history = current_user.is_authenticated and current_user.role in ("staff", "admin", "observer")
-    can_edit = current_user.is_authenticated and services.can_edit(current_user, outlet)
+    db, me, outlet = uow.session(), current_actor(), _outlet(code)
+    can_edit = me.is_authenticated and services.can_edit(me, outlet)
     return render_template(
         "outlets/detail.html",
         outlet=outlet,
-        history=services.history(db, outlet.id) if show_history else None,
+        history=queries.history(db, outlet.id) if is_staff_reader(me) else None,
         can_edit=can_edit,
-        makers=services.maker_names(db, outlet),
-        maker_choices=services.vehicle_makers(db) if can_edit else [],
+        makers=queries.maker_names(db, outlet),
+        maker_choices=queries.vehicle_makers(db) if can_edit else [],
         status_form=StatusForm(status=outlet.status),
     )
 
 
 def _input(form: OutletForm) -> services.OutletInput:
-    return services.OutletInput(
-        code=form.code.data or "",
-        name=form.name.data or "",
-        operator=form.operator.data or "",
-        operator_credit_code=form.operator_credit_code.data or "",
-        city=form.city.data or "",
-        district=form.district.data or "",
-        address=form.address.data or "",
-        type=form.type.data or "",
-        contact=form.contact.data or "",
-        phone=form.phone.data or "",
-        lon=form.lon.data or "",
-        lat=form.lat.data or "",
-        status=form.status.data or "",
-        opening_hours=form.opening_hours.data or "",
-        storage_area=form.storage_area.data or "",
-        capacity=form.capacity.data or "",
-        coordinate_system=form.coordinate_system.data or "wgs84",
-    )
+    values = {name: getattr(form, name).data or "" for name in services.INPUT_FIELDS}
+    return services.OutletInput(**{**values, "coordinate_system": values["coordinate_system"] or "wgs84"})
 
 
 @bp.route("/outlets/new", methods=["GET", "POST"])
-@roles_required("member_admin", "staff", "admin")
+@manager_required
 def create():
-    services.require_admitted(uow.session(), _me())  # an applicant's admin gets 403, not a form
+    services.require_admitted(uow.session(), current_actor())  # an applicant's admin gets 403, not a form
     form = OutletForm()
-    if form.validate_on_submit():
-        try:
-            outlet = services.create_outlet(uow.session(), _me(), _input(form))
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("网点已添加，状态为“待核查”。") if not current_user.is_staff else _("网点已添加。"), "success")
-            return redirect(url_for("outlets.detail", code=outlet.code))
-    return render_template("outlets/form.html", form=form, outlet=None), 422 if form.errors or form.form_errors else 200
+    outlet = submit(form, lambda: services.create_outlet(uow.session(), current_actor(), _input(form)))
+    if outlet is not None:
+        flash(_("网点已添加。") if is_staff(current_actor()) else _("网点已添加，状态为“待核查”。"), "success")
+        return redirect(url_for("outlets.detail", code=outlet.code))
+    return render_form("outlets/form.html", form, outlet=None)
 
 
 @bp.route("/outlets/<code>/edit", methods=["GET", "POST"])
-@roles_required("member_admin", "staff", "admin")
+@manager_required
 def edit(code: str):
-    db = uow.session()
-    outlet = services.get_by_code(db, code)
-    if outlet is None:
-        abort(404)
-    if not services.can_edit(current_user, outlet):
+    outlet = _outlet(code)
+    if not services.can_edit(current_actor(), outlet):
         abort(403)
     form = OutletForm()
     if request.method == "GET":
         _fill(form, outlet)
-    if form.validate_on_submit():
-        try:
-            services.update_outlet(db, _me(), outlet.id, _input(form))
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("网点信息已保存。"), "success")
-            return redirect(url_for("outlets.detail", code=outlet.code))
-    return render_template(
-        "outlets/form.html", form=form, outlet=outlet
-    ), 422 if form.errors or form.form_errors else 200
+    if submit(form, lambda: services.update_outlet(uow.session(), current_actor(), outlet.id, _input(form))):
+        flash(_("网点信息已保存。"), "success")
+        return redirect(url_for("outlets.detail", code=outlet.code))
+    return render_form("outlets/form.html", form, outlet=outlet)
 
 
 def _fill(form: OutletForm, outlet: Outlet) -> None:
@@ -160,19 +127,11 @@ def _fill(form: OutletForm, outlet: Outlet) -> None:
 
 
 @bp.post("/outlets/<code>/makers")
-@roles_required("member_admin", "staff", "admin")
+@manager_required
 def set_makers(code: str):
-    db = uow.session()
-    outlet = services.get_by_code(db, code)
-    if outlet is None:
-        abort(404)
+    outlet = _outlet(code)
     ids = [int(v) for v in request.form.getlist("makers") if v.isascii() and v.isdigit() and len(v) < 19]
-    try:
-        services.set_makers(db, _me(), outlet.id, ids)
-    except Forbidden:
-        raise
-    except DomainError as err:
-        flash(err.message, "error")
+    if attempt(lambda: services.set_makers(uow.session(), current_actor(), outlet.id, ids)) is None:
         return redirect(url_for("outlets.detail", code=code)), 303
     flash(_("服务的整车企业已保存。"), "success")
     return redirect(url_for("outlets.detail", code=code))
@@ -181,16 +140,11 @@ def set_makers(code: str):
 @bp.post("/outlets/<code>/status")
 @staff_required
 def change_status(code: str):
-    db = uow.session()
-    outlet = services.get_by_code(db, code)
-    if outlet is None:
-        abort(404)
+    outlet = _outlet(code)
     form = StatusForm()
     form.validate_on_submit()
-    try:
-        services.set_status(db, _me(), outlet.id, form.status.data or "", form.reason.data or "")
-    except DomainError as err:
-        flash(err.message, "error")
+    status, reason = form.status.data or "", form.reason.data or ""
+    if attempt(lambda: services.set_status(uow.session(), current_actor(), outlet.id, status, reason)) is None:
         return redirect(url_for("outlets.detail", code=code)), 303
     flash(_("状态已更新。"), "success")
     return redirect(url_for("outlets.detail", code=code))
@@ -199,41 +153,27 @@ def change_status(code: str):
 @bp.get("/account/outlets")
 @enterprise_admin_required
 def mine():
-    rows = (
-        uow.session()
-        .scalars(
-            select(Outlet).where(Outlet.operator_enterprise_id == current_user.enterprise_id).order_by(Outlet.code)
-        )
-        .all()
+    outlets = queries.operated_by(uow.session(), current_actor().enterprise_id)
+    return render_template("outlets/mine.html", outlets=outlets)
+
+
+def _import(form: ImportForm) -> importer.ImportReport:
+    data, filename = importer.read_upload(form.file.data, current_app.config["UPLOAD_MAX_OUTLET_IMPORT"])
+    return importer.import_outlets(
+        uow.session(),
+        data,
+        filename,
+        actor=current_actor(),
+        skip_invalid=bool(form.skip_invalid.data),
+        coordinate_system=form.coordinate_system.data or "wgs84",
     )
-    return render_template("outlets/mine.html", outlets=rows)
 
 
 @bp.route("/staff/outlets/import", methods=["GET", "POST"])
 @staff_required
 def import_file():
     form = ImportForm()
-    report = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.stream.read(IMPORT_MAX_BYTES + 1) if upload and upload.filename else b""
-        try:
-            if not data:
-                raise DomainError(_("请选择要导入的文件。"), {"file": _("请选择要导入的文件。")})
-            if len(data) > IMPORT_MAX_BYTES:
-                raise DomainError(_("文件过大：不能超过 20 MB。"), {"file": _("文件过大：不能超过 20 MB。")})
-            report = importer.import_outlets(
-                uow.session(),
-                data,
-                upload.filename,
-                actor_label=current_user.email,
-                skip_invalid=bool(form.skip_invalid.data),
-                coordinate_system=form.coordinate_system.data or "wgs84",
-            )
-        except DomainError as err:
-            apply_to_form(form, err)
-        if report is not None and not report.written:
-            # nothing was written: answer 422 so the unit of work rolls back
-            return render_template("outlets/import.html", form=form, report=report), 422
-    status = 422 if form.errors or form.form_errors else 200
+    report = submit(form, lambda: _import(form))
+    # nothing written: answer 422 so the unit of work rolls back
+    status = 422 if report is not None and not report.written else form_status(form)
     return render_template("outlets/import.html", form=form, report=report), status

@@ -11,11 +11,10 @@ from portal.campaigns import queries, services
 from portal.campaigns.models import Campaign, CampaignOutlet, ChecklistVersion, Inspection
 from portal.core.audit import AuditEntry
 from portal.errors import Conflict, DomainError, Forbidden, NotFound
-from portal.outlets import services as outlet_services
+from portal.outlets import queries as outlet_queries
 from portal.search import SearchOutboxEntry
-from tests.campaigns.helpers import PNG, checked, inspection_input, open_campaign
-from tests.factories import make_member, make_user
-from tests.outlets.helpers import make_outlet
+from tests.campaigns.helpers import PNG, inspection_input
+from tests.factories import checked_upload, make_campaign, make_member, make_outlet, make_user
 
 pytestmark = pytest.mark.db
 
@@ -51,9 +50,9 @@ def scope_ids(session, campaign) -> set[int]:
 
 def test_scope_is_resolved_by_city_and_or_operator_when_the_campaign_opens(session, world):
     w = world
-    by_city = open_campaign(session, w["staff"], cities=("烟台",))
-    by_operator = open_campaign(session, w["staff"], cities=(), operators=(w["a"].name,))
-    both = open_campaign(session, w["staff"], cities=("370600",), operators=(w["a"].credit_code,))
+    by_city = make_campaign(session, w["staff"], cities=("烟台",))
+    by_operator = make_campaign(session, w["staff"], cities=(), operators=(w["a"].name,))
+    both = make_campaign(session, w["staff"], cities=("370600",), operators=(w["a"].credit_code,))
     assert scope_ids(session, by_city) == {w["yt_a"].id, w["yt_b"].id}  # the closed outlet is left out
     assert scope_ids(session, by_operator) == {w["yt_a"].id, w["jn_a"].id}
     assert scope_ids(session, both) == {w["yt_a"].id}
@@ -66,8 +65,8 @@ def test_scope_is_resolved_by_city_and_or_operator_when_the_campaign_opens(sessi
 
 
 def test_checklist_version_one_is_written_once_and_kept_by_the_campaign(session, world):
-    first = open_campaign(session, world["staff"])
-    second = open_campaign(session, world["staff"])
+    first = make_campaign(session, world["staff"])
+    second = make_campaign(session, world["staff"])
     assert session.scalar(select(func.count()).select_from(ChecklistVersion)) == 1
     assert first.checklist.version == 1 and second.checklist_version_id == first.checklist_version_id
     items = {i["code"]: i for i in first.checklist.items}
@@ -77,13 +76,14 @@ def test_checklist_version_one_is_written_once_and_kept_by_the_campaign(session,
     # a newer version is used by campaigns opened after it, the old campaign keeps version 1
     session.add(ChecklistVersion(version=2, title="第2版", items=[*first.checklist.items[:3]]))
     session.flush()
-    third = open_campaign(session, world["staff"])
+    third = make_campaign(session, world["staff"])
     assert third.checklist.version == 2 and session.get(Campaign, first.id).checklist.version == 1
 
 
 BAD_CAMPAIGNS = [
     ({"ends_on": "2025-12-31"}, "ends_on", "结束日期不能早于开始日期"),
-    ({"starts_on": "2026-13-01"}, "starts_on", "日期格式"),
+    ({"starts_on": "2026-13-01"}, "starts_on", "没有这一天"),
+    ({"starts_on": "2026年六月"}, "starts_on", "日期格式"),
     ({"starts_on": ""}, "starts_on", "请填写开始日期"),
     ({"name": " "}, "name", "名称"),
     ({"cities": ()}, "cities", "请至少选择"),
@@ -96,22 +96,22 @@ BAD_CAMPAIGNS = [
 def test_bad_campaign_input_is_refused_in_chinese_and_writes_nothing(session, world):
     for overrides, field, text in BAD_CAMPAIGNS:
         with pytest.raises(DomainError) as err:
-            open_campaign(session, world["staff"], **overrides)
+            make_campaign(session, world["staff"], **overrides)
         assert text in err.value.fields[field], overrides
     assert session.scalar(select(func.count()).select_from(Campaign)) == 0
 
 
 def test_only_staff_open_campaigns_and_record_inspections(session, world):
     with pytest.raises(Forbidden):
-        open_campaign(session, world["a_admin"])
-    campaign = open_campaign(session, world["staff"])
+        make_campaign(session, world["a_admin"])
+    campaign = make_campaign(session, world["staff"])
     with pytest.raises(Forbidden):
         services.record_inspection(session, world["a_admin"], campaign.id, world["yt_a"].id, inspection_input())
     assert session.scalar(select(func.count()).select_from(Inspection)) == 0
 
 
 def test_thermal_imaging_is_not_applicable_at_a_collection_outlet_whatever_is_sent(session, world):
-    campaign = open_campaign(session, world["staff"])
+    campaign = make_campaign(session, world["staff"])
     data = inspection_input("collection", thermal_monitoring="not_met")  # sent, but it does not apply
     inspection = services.record_inspection(session, world["staff"], campaign.id, world["yt_a"].id, data)
     outcomes = {i.code: i.outcome for i in inspection.items}
@@ -120,7 +120,7 @@ def test_thermal_imaging_is_not_applicable_at_a_collection_outlet_whatever_is_se
 
 
 def test_centralized_outlets_must_mark_thermal_imaging_and_na_is_refused_where_an_item_applies(session, world):
-    campaign = open_campaign(session, world["staff"], cities=("济南",))
+    campaign = make_campaign(session, world["staff"], cities=("济南",))
     outlet = world["jn_central"]
     with pytest.raises(DomainError) as err:
         services.record_inspection(session, world["staff"], campaign.id, outlet.id, inspection_input("collection"))
@@ -134,7 +134,7 @@ def test_centralized_outlets_must_mark_thermal_imaging_and_na_is_refused_where_a
 
 
 def test_an_item_not_met_is_incompatible_with_compliant(session, world):
-    campaign = open_campaign(session, world["staff"])
+    campaign = make_campaign(session, world["staff"])
     data = inspection_input(result="compliant", fire_equipment="not_met")
     with pytest.raises(DomainError) as err:
         services.record_inspection(session, world["staff"], campaign.id, world["yt_a"].id, data)
@@ -152,7 +152,7 @@ BAD_DATES = [
 
 
 def test_dates_of_an_inspection_are_checked(session, world):
-    campaign = open_campaign(session, world["staff"])
+    campaign = make_campaign(session, world["staff"])
     for on, deadline, field, text in BAD_DATES:
         data = inspection_input(result="rectification", on=on, deadline=deadline, sign="not_met")
         with pytest.raises(DomainError) as err:
@@ -162,7 +162,7 @@ def test_dates_of_an_inspection_are_checked(session, world):
 
 
 def test_unknown_or_out_of_scope_outlets_and_second_inspections_are_refused(session, world):
-    campaign = open_campaign(session, world["staff"])
+    campaign = make_campaign(session, world["staff"])
     for outlet_id in (world["jn_a"].id, 999_999):
         with pytest.raises(NotFound, match="不在本次核查范围内"):
             services.record_inspection(session, world["staff"], campaign.id, outlet_id, inspection_input())
@@ -182,16 +182,16 @@ def test_unknown_or_out_of_scope_outlets_and_second_inspections_are_refused(sess
     ],
 )
 def test_the_result_sets_status_verified_date_history_and_search_index(session, world, result, status, extra):
-    campaign = open_campaign(session, world["staff"])
+    campaign = make_campaign(session, world["staff"])
     outlet = world["yt_a"]
     session.execute(SearchOutboxEntry.__table__.delete())
     data = inspection_input(result=result, on="2026-06-01", **extra)
     inspection = services.record_inspection(
-        session, world["staff"], campaign.id, outlet.id, data, [checked(PNG, "门头.png")]
+        session, world["staff"], campaign.id, outlet.id, data, [checked_upload(PNG, "门头.png")]
     )
     assert outlet.status == status
     assert outlet.last_verified_on == dt.date(2026, 6, 1) and outlet.last_verified_by == "核查员甲"
-    last = outlet_services.history(session, outlet.id)[-1]
+    last = outlet_queries.history(session, outlet.id)[-1]
     assert (last.from_status, last.to_status) == ("pending", status) and campaign.name in last.reason
     assert session.scalar(select(SearchOutboxEntry.object_id).where(SearchOutboxEntry.kind == "outlet")) == outlet.id
     actions = set(session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == world["staff"].id)))
@@ -202,7 +202,7 @@ def test_the_result_sets_status_verified_date_history_and_search_index(session, 
 
 def test_progress_counts_per_city(session, world):
     w = world
-    campaign = open_campaign(session, w["staff"], cities=("烟台", "济南"))
+    campaign = make_campaign(session, w["staff"], cities=("烟台", "济南"))
     record = services.record_inspection
     record(session, w["staff"], campaign.id, w["yt_a"].id, inspection_input())
     record(

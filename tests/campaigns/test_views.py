@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.campaigns import services
+from portal.campaigns import rectifications, services
 from portal.campaigns.models import Campaign, Inspection, InspectionPhoto, RectificationAnswer
 from portal.core.audit import AuditEntry
 from portal.notify.models import Notification
 from portal.outlets.models import Outlet
-from tests.campaigns.helpers import EXE, JPG, PDF, PNG, checked, form_fields, inspection_input, open_campaign, upload
-from tests.factories import make_member, make_user
-from tests.outlets.helpers import make_outlet
+from tests.campaigns.helpers import EXE, JPG, PNG, form_fields, inspection_input, upload
+from tests.factories import PDF, checked_upload, make_campaign, make_member, make_outlet, make_user
 
 pytestmark = pytest.mark.db
 
@@ -29,9 +28,11 @@ def world(app, session):
     other, stranger = make_member(session, name="乙网点运营有限公司")
     outlet = make_outlet(session, staff, operator=ent.name, operator_credit_code=ent.credit_code)
     other_outlet = make_outlet(session, staff, operator=other.name, operator_credit_code=other.credit_code)
-    campaign = open_campaign(session, staff)
+    campaign = make_campaign(session, staff)
     data = inspection_input(result="rectification", deadline="2026-07-31", fire_equipment="not_met")
-    inspection = services.record_inspection(session, staff, campaign.id, outlet.id, data, [checked(JPG, "消防.jpg")])
+    inspection = services.record_inspection(
+        session, staff, campaign.id, outlet.id, data, [checked_upload(JPG, "消防.jpg")]
+    )
     session.commit()
     return {
         "staff": staff,
@@ -177,8 +178,8 @@ def test_another_member_sees_neither_the_findings_nor_the_photos(client, session
 
 
 def test_evidence_files_are_served_only_to_staff_and_the_operator(client, session, login, world):
-    services.answer_rectification(
-        session, world["admin"], world["inspection"].id, "已整改完毕。", [checked(PDF, "报告.pdf")]
+    rectifications.answer_rectification(
+        session, world["admin"], world["inspection"].id, "已整改完毕。", [checked_upload(PDF, "报告.pdf")]
     )
     session.commit()
     file_id = session.scalar(select(RectificationAnswer)).files[0].id
@@ -259,10 +260,11 @@ def test_bad_input_gives_chinese_errors_and_changes_nothing(app, client, session
 
     wrong_type = client.post(path, data={**form_fields(), "photos": [upload(PDF, "伪装.jpg")]})
     assert wrong_type.status_code == 422 and "文件类型不符" in wrong_type.get_data(as_text=True)
+    declared = app.config["UPLOAD_MAX_INSPECTION_PHOTO"]
     app.config["UPLOAD_MAX_INSPECTION_PHOTO"] = 32
     too_big = client.post(path, data={**form_fields(), "photos": [upload(JPG, "大图.jpg")]})
     assert too_big.status_code == 422 and "文件过大" in too_big.get_data(as_text=True)
-    del app.config["UPLOAD_MAX_INSPECTION_PHOTO"]
+    app.config["UPLOAD_MAX_INSPECTION_PHOTO"] = declared
     not_met = client.post(path, data={**form_fields(sign="not_met"), "photos": [upload(JPG, "a.jpg")]})
     assert not_met.status_code == 422 and "不能为“合规”" in not_met.get_data(as_text=True)
     no_deadline = client.post(path, data=form_fields(result="rectification", sign="not_met"))

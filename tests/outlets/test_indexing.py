@@ -11,8 +11,7 @@ from sqlalchemy import select
 from portal import search
 from portal.outlets import outlet_document, services
 from portal.outlets.models import Outlet
-from tests.factories import make_user
-from tests.outlets.helpers import commit_and_index, outlet_input
+from tests.factories import commit_and_index, make_user, outlet_input
 
 pytestmark = pytest.mark.db
 WRITERS = 4

@@ -6,10 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from portal.errors import Forbidden
-from portal.outlets import services
+from portal.outlets import queries, services
 from portal.outlets.models import Outlet, OutletStatusChange
-from tests.factories import make_member, make_user
-from tests.outlets.helpers import make_outlet, outlet_input
+from tests.factories import make_member, make_outlet, make_user, outlet_input
 
 pytestmark = pytest.mark.db
 
@@ -90,7 +89,7 @@ def test_moving_a_verified_outlet_sends_it_back_to_pending_with_history(app, ses
     assert outlet.status == "compliant"
     services.update_outlet(session, admin, outlet.id, outlet_input(code=outlet.code, address="烟台市芝罘区南大街1号"))
     assert outlet.status == "pending"
-    steps = [(h.from_status, h.to_status) for h in services.history(session, outlet.id)]
+    steps = [(h.from_status, h.to_status) for h in queries.history(session, outlet.id)]
     assert steps == [(None, "pending"), ("pending", "compliant"), ("compliant", "pending")]
 
 

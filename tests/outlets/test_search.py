@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_user
-from tests.outlets.helpers import commit_and_index, make_outlet
+from tests.factories import commit_and_index, make_outlet, make_sample_outlets, make_user
 
 pytestmark = pytest.mark.db
 
@@ -13,63 +12,18 @@ pytestmark = pytest.mark.db
 @pytest.fixture
 def outlets(app, session):
     staff = make_user(session, "staff")
-    made = {
-        "yantai": make_outlet(
-            session,
-            staff,
-            name="鲁风汽车烟台开发区4S店回收服务网点",
-            operator="鲁风汽车销售服务有限公司",
-            address="烟台市开发区长江路188号",
-            city="烟台",
-            district="开发区",
-        ),
-        "jinan": make_outlet(
-            session,
-            staff,
-            name="泉城新能源换电站",
-            operator="济南泉城新能源汽车有限公司",
-            address="济南市历城区工业北路288号",
-            city="370100",
-            district="历城区",
-            lat="36.70",
-            lon="117.10",
-        ),
-        "qingdao": make_outlet(
-            session,
-            staff,
-            name="海湾动力集中贮存中心",
-            operator="青岛海湾动力电池科技股份有限公司",
-            address="青岛市黄岛区江山中路1066号",
-            city="青岛",
-            district="黄岛区",
-            type="集中贮存型",
-            capacity="60",
-            lat="35.96",
-            lon="120.18",
-        ),
-        "changjiang": make_outlet(
-            session,
-            staff,
-            name="长江",
-            operator="长江物流有限公司",
-            address="淄博市张店区华光路1号",
-            city="淄博",
-            district="张店区",
-            lat="36.80",
-            lon="118.05",
-        ),
-        "closed": make_outlet(
-            session,
-            staff,
-            name="已关闭的长江路网点",
-            operator="鲁风汽车销售服务有限公司",
-            address="威海市环翠区长江路9号",
-            city="威海",
-            status="已关闭",
-            lat="37.50",
-            lon="122.10",
-        ),
-    }
+    made = make_sample_outlets(session, staff)
+    made["changjiang"] = make_outlet(
+        session,
+        staff,
+        name="长江",
+        operator="长江物流有限公司",
+        address="淄博市张店区华光路1号",
+        city="淄博",
+        district="张店区",
+        lat="36.80",
+        lon="118.05",
+    )
     commit_and_index(session)
     return made
 
