@@ -11,14 +11,16 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.consultations.models import Clause, Comment, Consultation
+from portal.consultations.queries import get_clause, get_comment, get_round
 from portal.core import audit, clock
+from portal.core.actors import require_staff
+from portal.core.dates import collect_date
 from portal.core.enums import Enumeration, Item
 from portal.core.permissions import require
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 
 DECISIONS = Enumeration(
     "comment_decision",
@@ -29,7 +31,6 @@ DECISIONS = Enumeration(
     ],
 )
 NEEDS_REASON = ("partly", "rejected")
-EXPORT_COLUMNS = ("序号", "章条编号", "意见内容", "提出单位", "处理意见", "备注")
 # A clause number opens a line: 5, 5.2, 5.2.3, or an annex clause A.1, B.2.1; then a space or the line's end.
 CLAUSE_RE = re.compile(r"^\s*((?:\d{1,2}|[A-Z])(?:[.．]\d{1,3})*)(?:[\s\u3000]+(.*))?$")
 MAX_CLAUSES = 2000
@@ -77,6 +78,8 @@ def parse_clauses(text: str) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class ConsultationInput:
+    """Raw values of a comment round as staff give them (clauses as pasted text)."""
+
     code: str = ""
     title: str = ""
     description: str = ""
@@ -91,17 +94,12 @@ def closes_at_for(deadline: dt.date) -> dt.datetime:
 
 def open_round(session: Session, actor, data: ConsultationInput, *, is_demo: bool = False) -> Consultation:
     """Staff open a draft standard for comment until a deadline, with its clauses."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     errors: dict[str, str] = {}
     title = " ".join((data.title or "").split())
     if not (2 <= len(title) <= 300):
         errors["title"] = _("请填写标准名称。")
-    deadline = data.deadline if isinstance(data.deadline, dt.date) else None
-    if deadline is None:
-        try:
-            deadline = dt.date.fromisoformat((data.deadline or "").strip())
-        except ValueError:
-            errors["deadline"] = _("截止日期格式应为 2026-12-31。")
+    deadline = collect_date(data.deadline, errors, "deadline", required_message=_("请填写截止日期。"))
     if deadline is not None and deadline < clock.today():
         errors["deadline"] = _("截止日期不能早于今天。")
     clauses: list[tuple[str, str]] = []
@@ -135,16 +133,9 @@ def open_round(session: Session, actor, data: ConsultationInput, *, is_demo: boo
     return consultation
 
 
-def get_round(session: Session, consultation_id: int) -> Consultation:
-    found = session.get(Consultation, consultation_id)
-    if found is None:
-        raise NotFound(_("该征求意见不存在。"))
-    return found
-
-
 def add_comment(session: Session, actor, consultation_id: int, clause_id: int, text: str) -> Comment:
     """A member comments on one clause, only while the round is open (by the portal clock)."""
-    from portal.members.services import get_enterprise
+    from portal.members.queries import get_enterprise
 
     require(getattr(actor, "is_member", False), _("只有会员企业的用户可以提出意见。"))
     enterprise = get_enterprise(session, actor.enterprise_id)
@@ -152,7 +143,7 @@ def add_comment(session: Session, actor, consultation_id: int, clause_id: int, t
     consultation = get_round(session, consultation_id)
     if not consultation.is_open(clock.now()):
         raise DomainError(_("征求意见已截止，不再接受意见。"))
-    clause = session.get(Clause, clause_id)
+    clause = get_clause(session, clause_id)
     if clause is None or clause.consultation_id != consultation.id:
         raise DomainError(_("请选择要提意见的章条。"), {"clause": _("请选择要提意见的章条。")})
     body = (text or "").strip()
@@ -173,10 +164,8 @@ def add_comment(session: Session, actor, consultation_id: int, clause_id: int, t
 
 def answer(session: Session, actor, comment_id: int, decision: str, reason: str = "") -> Comment:
     """Staff answer a comment: 采纳, or 部分采纳/未采纳 with a reason."""
-    require(getattr(actor, "is_staff", False))
-    comment = session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound(_("该意见不存在。"))
+    require_staff(actor)
+    comment = get_comment(session, comment_id)
     code = DECISIONS.parse(decision)
     errors: dict[str, str] = {}
     if code is None:
@@ -203,7 +192,7 @@ def answer(session: Session, actor, comment_id: int, decision: str, reason: str 
     if comment.author_id is not None:
         from portal.notify.services import notify
 
-        clause = session.get(Clause, comment.clause_id)
+        clause = get_clause(session, comment.clause_id)
         notify(
             session,
             [comment.author_id],
@@ -213,49 +202,3 @@ def answer(session: Session, actor, comment_id: int, decision: str, reason: str 
         )
     session.flush()
     return comment
-
-
-def visible_comments(session: Session, viewer, consultation: Consultation) -> list[Comment]:
-    """Staff see every comment; members see their own enterprise's while open, everyone's once closed."""
-    stmt = (
-        select(Comment)
-        .join(Clause, Comment.clause_id == Clause.id)
-        .where(Comment.consultation_id == consultation.id)
-        .order_by(Clause.position, Comment.id)
-    )
-    if getattr(viewer, "is_staff", False) or getattr(viewer, "role", None) == "observer":
-        return list(session.scalars(stmt))
-    if not getattr(viewer, "is_member", False):
-        return []
-    if consultation.is_open(clock.now()):
-        stmt = stmt.where(Comment.enterprise_id == viewer.enterprise_id)
-    return list(session.scalars(stmt))
-
-
-def summary_rows(session: Session, consultation_id: int) -> list[tuple]:
-    """The 意见汇总处理表: one row per comment in clause order."""
-    consultation = get_round(session, consultation_id)
-    stmt = (
-        select(Comment)
-        .join(Clause, Comment.clause_id == Clause.id)
-        .where(Comment.consultation_id == consultation.id)
-        .order_by(Clause.position, Comment.id)
-    )
-    rows = []
-    for n, comment in enumerate(session.scalars(stmt), start=1):
-        decision = DECISIONS.label(comment.decision, "zh") if comment.decision else "待处理"
-        rows.append((n, comment.clause.number, comment.text, comment.enterprise_name, decision, comment.reason))
-    return rows
-
-
-def export_xlsx(session: Session, consultation_id: int) -> bytes:
-    """The summary table as XLSX with the columns 序号, 章条编号, 意见内容, 提出单位, 处理意见, 备注."""
-    from portal.core.spreadsheets import to_xlsx
-
-    consultation = get_round(session, consultation_id)
-    rows = summary_rows(session, consultation.id)
-    return to_xlsx("意见汇总处理表", EXPORT_COLUMNS, rows, widths=(6, 12, 60, 30, 10, 40))
-
-
-def rounds(session: Session) -> list[Consultation]:
-    return list(session.scalars(select(Consultation).order_by(Consultation.closes_at.desc(), Consultation.id.desc())))

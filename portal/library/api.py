@@ -9,10 +9,11 @@ from portal.api.openapi import PAGING, describe, enum_param, error_response, pag
 from portal.core import uow
 from portal.core.enums import STANDARD_LEVELS, STANDARD_STATES, STANDARD_TOPICS
 from portal.core.paging import parse_paging
-from portal.library import queries, services
+from portal.library import queries
 
 
 def standard_item(standard) -> dict:
+    """A published standard as the API shows it."""
     return {
         "id": standard.id,
         "number": standard.number,
@@ -49,6 +50,7 @@ def standard_item(standard) -> dict:
 
 @bp.get("/standards")
 def standards():
+    """A page of published standards, filtered as on the catalogue page."""
     filters = queries.parse_filters(request.args)
     page, per_page = parse_paging(request.args)
     result = queries.find(uow.session(), filters, page, per_page)
@@ -58,7 +60,8 @@ def standards():
 
 @bp.get("/standards/<int:standard_id>")
 def standard(standard_id: int):
-    return jsonify(standard_item(services.get_public(uow.session(), standard_id)))
+    """One published standard."""
+    return jsonify(standard_item(queries.get_public(uow.session(), standard_id)))
 
 
 STANDARD_SCHEMA = {

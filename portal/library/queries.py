@@ -1,4 +1,5 @@
-"""Finding standards: a query that is a standard number filters by its parts; other text uses the index."""
+"""Reading standards: one by id or number, a version history, and finding them (a query that is a
+standard number filters by its parts; other text uses the index)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,106 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal import search
+from portal.core import audit
 from portal.core.enums import STANDARD_LEVELS, STANDARD_STATES, STANDARD_TOPICS
 from portal.core.paging import Page
-from portal.errors import DomainError
-from portal.library.models import Standard
+from portal.errors import DomainError, NotFound
+from portal.library.models import Standard, StandardAttachment, StandardVersion
 from portal.library.numbers import StandardNumber, parse_number
+
+# What a version snapshot keeps (and the audit log shows before and after an edit).
+VALUE_FIELDS = (
+    "number",
+    "title_zh",
+    "title_en",
+    "level",
+    "topic",
+    "status",
+    "published_on",
+    "effective_on",
+    "issuing_body",
+    "drafting_bodies",
+    "scope",
+    "keywords",
+    "official_url",
+    "needs_check",
+    "is_published",
+)
+
+
+def get_standard(session: Session, standard_id: int) -> Standard:
+    """A standard, drafts too; NotFound when there is none."""
+    standard = session.get(Standard, standard_id)
+    if standard is None:
+        raise NotFound(_("标准不存在。"))
+    return standard
+
+
+def get_public(session: Session, standard_id: int) -> Standard:
+    """A published standard; drafts are not found."""
+    standard = session.get(Standard, standard_id)
+    if standard is None or not standard.is_published:
+        raise NotFound(_("标准不存在。"))
+    return standard
+
+
+def visible_standard(session: Session, standard_id: int, *, staff: bool) -> Standard | None:
+    """The standard if the viewer may see it (drafts only for staff readers), else None."""
+    standard = session.get(Standard, standard_id)
+    if standard is None or not (standard.is_published or staff):
+        return None
+    return standard
+
+
+def get_by_number(session: Session, number: str) -> Standard | None:
+    """The standard with this number in any usual spelling, or None."""
+    parsed = parse_number(number)
+    return session.scalar(select(Standard).where(Standard.number == parsed.printed)) if parsed else None
+
+
+def get_attachment(session: Session, standard_id: int, attachment_id: int, *, public: bool) -> StandardAttachment:
+    """An attachment of the standard (of a published one, when public); NotFound otherwise."""
+    standard = get_public(session, standard_id) if public else get_standard(session, standard_id)
+    attachment = session.get(StandardAttachment, attachment_id)
+    if attachment is None or attachment.standard_id != standard.id:
+        raise NotFound(_("附件不存在。"))
+    return attachment
+
+
+def snapshot(standard: Standard) -> dict:
+    """The standard's values as a version keeps them (replaced numbers included)."""
+    values = audit.snapshot(standard, VALUE_FIELDS)
+    values["replaces"] = [s.number for s in standard.replaces]
+    return values
+
+
+def history(session: Session, standard_id: int) -> list[dict]:
+    """Versions newest first, each with the fields that the following edit changed."""
+    standard = get_standard(session, standard_id)
+    versions = list(
+        session.scalars(
+            select(StandardVersion)
+            .where(StandardVersion.standard_id == standard_id)
+            .order_by(StandardVersion.version.desc())
+        )
+    )
+    later = snapshot(standard)
+    rows = []
+    for version in versions:
+        changes = {
+            key: (version.snapshot.get(key), later.get(key))
+            for key in later
+            if version.snapshot.get(key) != later.get(key)
+        }
+        rows.append({"version": version, "changes": changes})
+        later = version.snapshot
+    return rows
 
 
 @dataclass
 class StandardFilters:
+    """What the catalogue is filtered by: a query (number or words) and codes of the facets."""
+
     q: str | None = None
     level: str | None = None
     status: str | None = None

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core import uow
-from portal.core.files import check_upload, send_upload
+from portal.core.files import send_upload
 from portal.core.paging import parse_paging
-from portal.core.permissions import has_role, staff_read_required, staff_required
-from portal.errors import DomainError, apply_to_form
-from portal.library import bp, queries, services
+from portal.core.permissions import STAFF_READ, has_role, staff_read_required, staff_required
+from portal.core.views import current_actor, form_status, render_form, submit
+from portal.errors import DomainError
+from portal.library import attachments, bp, queries, services
 from portal.library.forms import AttachmentForm, LinkForm, StandardForm
 from portal.library.models import Standard
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _is_staff_reader() -> bool:
-    return has_role(current_user, ("staff", "admin", "observer"))
+    return has_role(current_user, STAFF_READ)
 
 
 @bp.get("/standards")
@@ -40,19 +37,18 @@ def index():
 
 @bp.get("/standards/<int:standard_id>")
 def detail(standard_id: int):
-    db = uow.session()
-    standard = db.get(Standard, standard_id)
-    if standard is None or not (standard.is_published or _is_staff_reader()):
+    standard = queries.visible_standard(uow.session(), standard_id, staff=_is_staff_reader())
+    if standard is None:
         abort(404)
     return render_template("library/detail.html", standard=standard, staff=_is_staff_reader())
 
 
 @bp.get("/standards/<int:standard_id>/files/<int:attachment_id>")
 def download(standard_id: int, attachment_id: int):
-    attachment = services.get_attachment(uow.session(), standard_id, attachment_id, public=not _is_staff_reader())
+    attachment = queries.get_attachment(uow.session(), standard_id, attachment_id, public=not _is_staff_reader())
     if attachment.kind == "link":
         return redirect(attachment.url)
-    standard = uow.session().get(Standard, attachment.standard_id)
+    standard = queries.get_standard(uow.session(), attachment.standard_id)
     name = f"{standard.number.replace('/', '_')} {standard.title_zh}.pdf"
     return send_upload(attachment.file_name, attachment.mime, name, attachment=False, public=standard.is_published)
 
@@ -103,49 +99,35 @@ def _fill(form: StandardForm, standard: Standard) -> None:
     form.replaces.data = ", ".join(s.number for s in standard.replaces)
 
 
-def _form_status(form) -> int:
-    return 422 if form.errors or form.form_errors else 200
-
-
 @bp.route("/staff/standards/new", methods=["GET", "POST"])
 @staff_required
 def create():
     form = StandardForm()
-    if form.validate_on_submit():
-        try:
-            standard = services.create_standard(uow.session(), _me(), _input(form))
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("标准已保存为草稿，发布后公众可见。"), "success")
-            return redirect(url_for("library.staff_detail", standard_id=standard.id))
-    return render_template("library/form.html", form=form, standard=None), _form_status(form)
+    standard = submit(form, lambda: services.create_standard(uow.session(), current_actor(), _input(form)))
+    if standard is not None:
+        flash(_("标准已保存为草稿，发布后公众可见。"), "success")
+        return redirect(url_for("library.staff_detail", standard_id=standard.id))
+    return render_form("library/form.html", form, standard=None)
 
 
 @bp.route("/staff/standards/<int:standard_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(standard_id: int):
-    db = uow.session()
-    standard = services.get_standard(db, standard_id)
+    standard = queries.get_standard(uow.session(), standard_id)
     form = StandardForm()
     if request.method == "GET":
         _fill(form, standard)
-    if form.validate_on_submit():
-        try:
-            services.update_standard(db, _me(), standard.id, _input(form))
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("标准信息已保存。"), "success")
-            return redirect(url_for("library.staff_detail", standard_id=standard.id))
-    return render_template("library/form.html", form=form, standard=standard), _form_status(form)
+    if submit(form, lambda: services.update_standard(uow.session(), current_actor(), standard.id, _input(form))):
+        flash(_("标准信息已保存。"), "success")
+        return redirect(url_for("library.staff_detail", standard_id=standard.id))
+    return render_form("library/form.html", form, standard=standard)
 
 
 def _staff_page(standard: Standard, status: int = 200, **forms):
     return render_template(
         "library/staff_detail.html",
         standard=standard,
-        history=services.history(uow.session(), standard.id),
+        history=queries.history(uow.session(), standard.id),
         attachment_form=forms.get("attachment_form") or AttachmentForm(),
         link_form=forms.get("link_form") or LinkForm(),
     ), status
@@ -154,14 +136,14 @@ def _staff_page(standard: Standard, status: int = 200, **forms):
 @bp.get("/staff/standards/<int:standard_id>")
 @staff_read_required
 def staff_detail(standard_id: int):
-    return _staff_page(services.get_standard(uow.session(), standard_id))
+    return _staff_page(queries.get_standard(uow.session(), standard_id))
 
 
 @bp.post("/staff/standards/<int:standard_id>/publish")
 @staff_required
 def publish(standard_id: int):
     published = request.form.get("published", "1") == "1"
-    services.set_published(uow.session(), _me(), standard_id, published)
+    services.set_published(uow.session(), current_actor(), standard_id, published)
     flash(_("标准已发布。") if published else _("标准已撤回为草稿。"), "success")
     return redirect(url_for("library.staff_detail", standard_id=standard_id))
 
@@ -169,7 +151,7 @@ def publish(standard_id: int):
 @bp.post("/staff/standards/<int:standard_id>/delete")
 @staff_required
 def delete(standard_id: int):
-    services.delete_standard(uow.session(), _me(), standard_id)
+    services.delete_standard(uow.session(), current_actor(), standard_id)
     flash(_("标准已删除。"), "success")
     return redirect(url_for("library.staff_index"))
 
@@ -177,46 +159,38 @@ def delete(standard_id: int):
 @bp.post("/staff/standards/<int:standard_id>/files")
 @staff_required
 def upload(standard_id: int):
-    db = uow.session()
-    standard = services.get_standard(db, standard_id)
+    standard = queries.get_standard(uow.session(), standard_id)
     form = AttachmentForm()
-    if form.validate_on_submit():
-        try:
-            checked = check_upload(
-                form.file.data, field="file", allowed=("pdf",), max_bytes=current_app.config["UPLOAD_MAX_ATTACHMENT"]
-            )
-            attachment = services.add_pdf(db, _me(), standard.id, checked, form.label.data or "")
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            if attachment.text_status == "indexed":
-                flash(_("全文已上传，文字已编入检索。"), "success")
-            else:
-                flash(_("全文已上传，但未能提取文字，未编入检索。"), "warning")
-            return redirect(url_for("library.staff_detail", standard_id=standard.id))
-    return _staff_page(standard, _form_status(form), attachment_form=form)
+
+    def add():
+        checked = attachments.check_pdf(form.file.data)
+        return attachments.add_pdf(uow.session(), current_actor(), standard.id, checked, form.label.data or "")
+
+    attachment = submit(form, add)
+    if attachment is None:
+        return _staff_page(standard, form_status(form), attachment_form=form)
+    if attachment.text_status == "indexed":
+        flash(_("全文已上传，文字已编入检索。"), "success")
+    else:
+        flash(_("全文已上传，但未能提取文字，未编入检索。"), "warning")
+    return redirect(url_for("library.staff_detail", standard_id=standard.id))
 
 
 @bp.post("/staff/standards/<int:standard_id>/links")
 @staff_required
 def add_link(standard_id: int):
-    db = uow.session()
-    standard = services.get_standard(db, standard_id)
+    standard = queries.get_standard(uow.session(), standard_id)
     form = LinkForm()
-    if form.validate_on_submit():
-        try:
-            services.add_link(db, _me(), standard.id, form.url.data or "", form.label.data or "")
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("链接已添加。"), "success")
-            return redirect(url_for("library.staff_detail", standard_id=standard.id))
-    return _staff_page(standard, _form_status(form), link_form=form)
+    db, actor = uow.session(), current_actor()
+    if submit(form, lambda: attachments.add_link(db, actor, standard.id, form.url.data or "", form.label.data or "")):
+        flash(_("链接已添加。"), "success")
+        return redirect(url_for("library.staff_detail", standard_id=standard.id))
+    return _staff_page(standard, form_status(form), link_form=form)
 
 
 @bp.post("/staff/standards/<int:standard_id>/files/<int:attachment_id>/delete")
 @staff_required
 def delete_attachment(standard_id: int, attachment_id: int):
-    services.delete_attachment(uow.session(), _me(), standard_id, attachment_id)
+    attachments.delete_attachment(uow.session(), current_actor(), standard_id, attachment_id)
     flash(_("附件已删除。"), "success")
     return redirect(url_for("library.staff_detail", standard_id=standard_id))

@@ -4,10 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from portal.notices.models import Notice
+from portal.errors import NotFound
+from portal.notices.models import Notice, NoticeAttachment
+
+
+def get_notice(session: Session, notice_id: int) -> Notice:
+    """A notice, scheduled ones too; NotFound when there is none."""
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(_("该通知不存在。"))
+    return notice
+
+
+def visible_notice(session: Session, notice_id: int, today: dt.date, *, staff: bool) -> Notice | None:
+    """The notice if the viewer may see it (a scheduled one only for staff), else None."""
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(_("该通知不存在。"))
+    if notice.published_on > today and not staff:
+        return None
+    return notice
+
+
+def get_attachment(session: Session, attachment_id: int) -> NoticeAttachment | None:
+    """An attachment of a notice, or None."""
+    return session.get(NoticeAttachment, attachment_id)
+
+
+def find_by_title(session: Session, title: str) -> Notice | None:
+    """The first notice with exactly this title, or None."""
+    return session.scalar(select(Notice).where(Notice.title == title).limit(1))
 
 
 def current(today: dt.date, kind: str | None = None) -> Select:
@@ -27,4 +57,5 @@ def latest_for_home(session: Session, today: dt.date, limit: int = 5) -> list[No
 
 
 def all_for_staff() -> Select:
+    """Every notice, scheduled and expired ones too, newest first."""
     return select(Notice).order_by(Notice.published_on.desc(), Notice.id.desc())

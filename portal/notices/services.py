@@ -6,17 +6,19 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import search
 from portal.core import audit
+from portal.core.actors import require_staff
+from portal.core.dates import collect_date
 from portal.core.enums import Enumeration, Item
-from portal.core.files import CheckedUpload, remove_after_commit
-from portal.core.permissions import require
+from portal.core.files import CheckedUpload, check_uploads, remove_after_commit
 from portal.errors import DomainError, NotFound
 from portal.notices.models import Notice, NoticeAttachment
+from portal.notices.queries import get_notice
 
 KIND = "notice"
 NOTICE_KINDS = Enumeration(
@@ -28,8 +30,6 @@ NOTICE_KINDS = Enumeration(
     ],
 )
 ATTACHMENT_KINDS = ("pdf",)
-ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-MAX_ATTACHMENTS = 10
 FIELDS = ("kind", "title", "source", "body", "published_on", "expires_on")
 
 
@@ -45,19 +45,6 @@ class NoticeInput:
     expires_on: str | dt.date = ""
 
 
-def _date(raw, errors: dict, name: str, message: str) -> dt.date | None:
-    if isinstance(raw, dt.date):
-        return raw
-    text = (raw or "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        errors[name] = message
-        return None
-
-
 def validate(data: NoticeInput) -> dict:
     """Clean values or DomainError with a Chinese message per field."""
     errors: dict[str, str] = {}
@@ -70,10 +57,8 @@ def validate(data: NoticeInput) -> dict:
     body = (data.body or "").strip()
     if len(body) > 200_000:
         errors["body"] = _("正文过长。")
-    published = _date(data.published_on, errors, "published_on", _("发布日期格式应为 2026-11-26。"))
-    if published is None and "published_on" not in errors:
-        errors["published_on"] = _("请填写发布日期。")
-    expires = _date(data.expires_on, errors, "expires_on", _("有效期至格式应为 2026-11-26。"))
+    published = collect_date(data.published_on, errors, "published_on", required_message=_("请填写发布日期。"))
+    expires = collect_date(data.expires_on, errors, "expires_on")
     if published and expires and expires < published:
         errors["expires_on"] = _("有效期不能早于发布日期。")
     if errors:
@@ -88,9 +73,21 @@ def validate(data: NoticeInput) -> dict:
     }
 
 
+def check_files(file_storages) -> list[CheckedUpload]:
+    """The uploaded attachments, checked as PDFs within UPLOAD_MAX_NOTICE_ATTACHMENT and _FILES."""
+    return check_uploads(
+        file_storages,
+        field="attachments",
+        allowed=ATTACHMENT_KINDS,
+        max_bytes=current_app.config["UPLOAD_MAX_NOTICE_ATTACHMENT"],
+        limit=current_app.config["UPLOAD_MAX_NOTICE_FILES"],
+    )
+
+
 def _check_attachments(attachments: Sequence[CheckedUpload], existing: int = 0) -> None:
-    if existing + len(attachments) > MAX_ATTACHMENTS:
-        message = _("附件最多%(n)d个。", n=MAX_ATTACHMENTS)
+    limit = current_app.config["UPLOAD_MAX_NOTICE_FILES"]
+    if existing + len(attachments) > limit:
+        message = _("附件最多%(n)d个。", n=limit)
         raise DomainError(message, {"attachments": message})
     if any(a.kind not in ATTACHMENT_KINDS for a in attachments):
         message = _("附件只接受 PDF 文件。")
@@ -105,13 +102,6 @@ def _attach(session: Session, notice: Notice, attachments: Sequence[CheckedUploa
         )
 
 
-def get_notice(session: Session, notice_id: int) -> Notice:
-    notice = session.get(Notice, notice_id)
-    if notice is None:
-        raise NotFound(_("该通知不存在。"))
-    return notice
-
-
 def publish(
     session: Session,
     actor,
@@ -122,7 +112,7 @@ def publish(
     is_demo: bool = False,
 ) -> Notice:
     """Staff publish a policy document, notice or news item with its PDF attachments."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     values = validate(data)
     _check_attachments(attachments)
     notice = Notice(**values, needs_check=needs_check, is_demo=is_demo, created_by_id=actor.id)
@@ -139,7 +129,7 @@ def update(
     session: Session, actor, notice_id: int, data: NoticeInput, attachments: Sequence[CheckedUpload] = ()
 ) -> Notice:
     """Staff edit a notice and may add attachments."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     notice = get_notice(session, notice_id)
     values = validate(data)
     _check_attachments(attachments, len(notice.attachments))
@@ -155,7 +145,7 @@ def update(
 
 def remove_attachment(session: Session, actor, attachment_id: int) -> Notice:
     """Staff remove one attachment; its file goes once the change commits."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     attachment = session.get(NoticeAttachment, attachment_id)
     if attachment is None:
         raise NotFound(_("附件不存在。"))
@@ -171,7 +161,7 @@ def remove_attachment(session: Session, actor, attachment_id: int) -> Notice:
 
 def delete(session: Session, actor, notice_id: int) -> None:
     """Staff delete a notice; its attachment files are removed once the deletion commits."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     notice = get_notice(session, notice_id)
     files = [a.file for a in notice.attachments]
     before = audit.snapshot(notice, FIELDS)
@@ -180,11 +170,3 @@ def delete(session: Session, actor, notice_id: int) -> None:
     audit.record(session, actor, "notice.delete", "notice", notice_id, before, None)
     remove_after_commit(session, files)
     session.flush()
-
-
-def get_attachment(session: Session, attachment_id: int) -> NoticeAttachment | None:
-    return session.get(NoticeAttachment, attachment_id)
-
-
-def find_by_title(session: Session, title: str) -> Notice | None:
-    return session.scalar(select(Notice).where(Notice.title == title).limit(1))

@@ -7,16 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core import clock, uow
-from portal.core.files import CheckedUpload, check_uploads, send_upload
+from portal.core.files import send_upload
 from portal.core.paging import paginate, parse_paging
-from portal.core.permissions import staff_read_required, staff_required
-from portal.errors import DomainError, apply_to_form
+from portal.core.permissions import STAFF, has_role, staff_read_required, staff_required
+from portal.core.views import current_actor, render_form, submit
+from portal.errors import DomainError
 from portal.notices import bp, queries, services
 from portal.notices.forms import NoticeForm
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @bp.get("/notices")
@@ -32,9 +29,9 @@ def index():
 
 @bp.get("/notices/<int:notice_id>")
 def detail(notice_id: int):
-    notice = services.get_notice(uow.session(), notice_id)
     today = clock.today()
-    if notice.published_on > today and not (current_user.is_authenticated and current_user.is_staff):
+    notice = queries.visible_notice(uow.session(), notice_id, today, staff=has_role(current_user, STAFF))
+    if notice is None:
         abort(404)  # scheduled, not yet public
     return render_template("notices/detail.html", notice=notice, expired=notice.is_expired(today))
 
@@ -42,11 +39,11 @@ def detail(notice_id: int):
 @bp.get("/notices/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
     db = uow.session()
-    found = services.get_attachment(db, attachment_id)
+    found = queries.get_attachment(db, attachment_id)
     if found is None:
         abort(404)
-    notice = services.get_notice(db, found.notice_id)
-    if notice.published_on > clock.today() and not (current_user.is_authenticated and current_user.is_staff):
+    notice = queries.visible_notice(db, found.notice_id, clock.today(), staff=has_role(current_user, STAFF))
+    if notice is None:
         abort(404)
     inline = request.args.get("download") is None
     published = notice.published_on <= clock.today()  # staff previewing a scheduled notice: not cacheable
@@ -75,14 +72,8 @@ def _input(form: NoticeForm) -> services.NoticeInput:
     )
 
 
-def _files(form: NoticeForm) -> list[CheckedUpload]:
-    return check_uploads(
-        form.attachments.data,
-        field="attachments",
-        allowed=services.ATTACHMENT_KINDS,
-        max_bytes=services.ATTACHMENT_MAX_BYTES,
-        limit=services.MAX_ATTACHMENTS,
-    )
+def _files(form: NoticeForm):
+    return services.check_files(form.attachments.data)
 
 
 @bp.route("/staff/notices/new", methods=["GET", "POST"])
@@ -91,44 +82,38 @@ def create():
     form = NoticeForm()
     if request.method == "GET":
         form.published_on.data = clock.today().isoformat()
-    if form.validate_on_submit():
-        try:
-            notice = services.publish(uow.session(), _me(), _input(form), _files(form))
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("已发布。"), "success")
-            return redirect(url_for("notices.detail", notice_id=notice.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("notices/form.html", form=form, notice=None), status
+    db, actor = uow.session(), current_actor()
+    notice = submit(form, lambda: services.publish(db, actor, _input(form), _files(form)))
+    if notice is not None:
+        flash(_("已发布。"), "success")
+        return redirect(url_for("notices.detail", notice_id=notice.id))
+    return render_form("notices/form.html", form, notice=None)
+
+
+def _fill(form: NoticeForm, notice) -> None:
+    form.kind.data, form.title.data, form.source.data = notice.kind, notice.title, notice.source
+    form.body.data, form.published_on.data = notice.body, notice.published_on.isoformat()
+    form.expires_on.data = notice.expires_on.isoformat() if notice.expires_on else ""
 
 
 @bp.route("/staff/notices/<int:notice_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(notice_id: int):
-    db = uow.session()
-    notice = services.get_notice(db, notice_id)
+    db, actor = uow.session(), current_actor()
+    notice = queries.get_notice(db, notice_id)
     form = NoticeForm(obj=None)
     if request.method == "GET":
-        form.kind.data, form.title.data, form.source.data = notice.kind, notice.title, notice.source
-        form.body.data, form.published_on.data = notice.body, notice.published_on.isoformat()
-        form.expires_on.data = notice.expires_on.isoformat() if notice.expires_on else ""
-    if form.validate_on_submit():
-        try:
-            services.update(db, _me(), notice.id, _input(form), _files(form))
-        except DomainError as err:
-            apply_to_form(form, err)
-        else:
-            flash(_("已保存。"), "success")
-            return redirect(url_for("notices.detail", notice_id=notice.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("notices/form.html", form=form, notice=notice), status
+        _fill(form, notice)
+    if submit(form, lambda: services.update(db, actor, notice.id, _input(form), _files(form))):
+        flash(_("已保存。"), "success")
+        return redirect(url_for("notices.detail", notice_id=notice.id))
+    return render_form("notices/form.html", form, notice=notice)
 
 
 @bp.post("/staff/notices/<int:notice_id>/delete")
 @staff_required
 def delete(notice_id: int):
-    services.delete(uow.session(), _me(), notice_id)
+    services.delete(uow.session(), current_actor(), notice_id)
     flash(_("已删除。"), "success")
     return redirect(url_for("notices.manage"))
 
@@ -136,6 +121,6 @@ def delete(notice_id: int):
 @bp.post("/staff/notices/attachments/<int:attachment_id>/delete")
 @staff_required
 def delete_attachment(attachment_id: int):
-    notice = services.remove_attachment(uow.session(), _me(), attachment_id)
+    notice = services.remove_attachment(uow.session(), current_actor(), attachment_id)
     flash(_("附件已删除。"), "success")
     return redirect(url_for("notices.edit", notice_id=notice.id))

@@ -7,21 +7,25 @@ the last seat serialise on it (SQLite: the write lock; PostgreSQL: a retried 400
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import search
 from portal.core import audit, clock
+from portal.core.actors import require_staff
+from portal.core.dates import collect_datetime
 from portal.core.enums import Enumeration, Item
-from portal.core.files import CheckedUpload, remove_after_commit
+from portal.core.files import CheckedUpload, check_uploads, remove_after_commit
 from portal.core.permissions import require
-from portal.errors import DomainError, NotFound
+from portal.core.validators import HTTP_URL, is_http_url
+from portal.errors import DomainError
 from portal.training.models import TrainingEvent, TrainingFile, TrainingMaterial, TrainingRegistration
+from portal.training.queries import get_event, get_material, is_member_user, registration_of, registrations
 
 KIND = "training"
 TOPICS = Enumeration(
@@ -53,9 +57,6 @@ REGISTRATION_STATES = Enumeration(
     ],
 )
 FILE_KINDS = ("pdf", "pptx")
-FILE_MAX_BYTES = 50 * 1024 * 1024
-MAX_FILES = 10
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 MATERIAL_FIELDS = ("title", "summary", "audience", "topic", "level", "members_only", "video_links")
 
 
@@ -64,6 +65,8 @@ MATERIAL_FIELDS = ("title", "summary", "audience", "topic", "level", "members_on
 
 @dataclass(frozen=True)
 class MaterialInput:
+    """Raw values of a training material as staff give them."""
+
     title: str = ""
     summary: str = ""
     audience: str = ""
@@ -74,6 +77,7 @@ class MaterialInput:
 
 
 def validate_material(data: MaterialInput) -> dict:
+    """Clean values or DomainError with a Chinese message per field."""
     errors: dict[str, str] = {}
     title = " ".join((data.title or "").split())
     if not (2 <= len(title) <= 300):
@@ -85,7 +89,7 @@ def validate_material(data: MaterialInput) -> dict:
     if level is None:
         errors["level"] = _("请选择难度。")
     links = [line.strip() for line in (data.video_links or "").splitlines() if line.strip()]
-    bad = [link for link in links if not URL_RE.match(link) or len(link) > 500]
+    bad = [link for link in links if not is_http_url(link)]
     if bad:
         errors["video_links"] = _("视频链接应以 http:// 或 https:// 开头：%(v)s", v=bad[0][:60])
     if errors:
@@ -105,10 +109,11 @@ def create_material(
     session: Session, actor, data: MaterialInput, files: Sequence[CheckedUpload] = (), *, is_demo: bool = False
 ) -> TrainingMaterial:
     """Staff add a material with PDF or slide files and/or video links."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     values = validate_material(data)
-    if len(files) > MAX_FILES or any(f.kind not in FILE_KINDS for f in files):
-        message = _("文件只接受 PDF 或 PPTX，最多%(n)d个。", n=MAX_FILES)
+    limit = current_app.config["UPLOAD_MAX_TRAINING_FILES"]
+    if len(files) > limit or any(f.kind not in FILE_KINDS for f in files):
+        message = _("文件只接受 PDF 或 PPTX，最多%(n)d个。", n=limit)
         raise DomainError(message, {"files": message})
     if not files and not values["video_links"]:
         message = _("请上传文件或填写视频链接。")
@@ -129,7 +134,7 @@ def create_material(
 
 def delete_material(session: Session, actor, material_id: int) -> None:
     """Staff delete a material; its files are removed once the deletion commits."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     material = get_material(session, material_id)
     names = [f.file for f in material.files]
     before = audit.snapshot(material, MATERIAL_FIELDS)
@@ -140,41 +145,13 @@ def delete_material(session: Session, actor, material_id: int) -> None:
     session.flush()
 
 
-def get_material(session: Session, material_id: int) -> TrainingMaterial:
-    material = session.get(TrainingMaterial, material_id)
-    if material is None:
-        raise NotFound(_("培训资料不存在。"))
-    return material
-
-
-def is_member_user(session: Session, user) -> bool:
-    """A user of an enterprise that is an admitted member (an applicant's users are not)."""
-    from portal.members.services import is_admitted_member
-
-    return is_admitted_member(session, user)
-
-
-def may_open(session: Session, viewer, material: TrainingMaterial) -> bool:
-    """Public materials for everyone; members-only ones for member users and staff (and observers)."""
-    if not material.members_only:
-        return True
-    if not getattr(viewer, "is_authenticated", False):
-        return False
-    return viewer.role in ("staff", "admin", "observer") or is_member_user(session, viewer)
-
-
-def materials(session: Session, *, topic: str | None = None) -> list[TrainingMaterial]:
-    stmt = select(TrainingMaterial).order_by(TrainingMaterial.created_at.desc(), TrainingMaterial.id.desc())
-    if topic:
-        stmt = stmt.where(TrainingMaterial.topic == topic)
-    return list(session.scalars(stmt))
-
-
 # --- events -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class EventInput:
+    """Raw values of a training event as staff give them (times in Shandong time)."""
+
     title: str = ""
     description: str = ""
     starts_at: str | dt.datetime = ""  # local time, "2026-12-10 09:00"
@@ -184,30 +161,19 @@ class EventInput:
     capacity: str | int = ""
 
 
-def _local_datetime(raw, errors: dict, name: str) -> dt.datetime | None:
-    if isinstance(raw, dt.datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=clock.LOCAL_TZ)
-    text = (raw or "").strip().replace("T", " ")
-    try:
-        return dt.datetime.fromisoformat(text).replace(tzinfo=clock.LOCAL_TZ)
-    except ValueError:
-        errors[name] = _("时间格式应为 2026-12-10 09:00。")
-        return None
-
-
 def create_event(session: Session, actor, data: EventInput, *, is_demo: bool = False) -> TrainingEvent:
     """Staff announce a training event with a place or an online link and a capacity."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     errors: dict[str, str] = {}
     title = " ".join((data.title or "").split())
     if not (2 <= len(title) <= 300):
         errors["title"] = _("请填写培训名称。")
-    starts = _local_datetime(data.starts_at, errors, "starts_at")
-    ends = _local_datetime(data.ends_at, errors, "ends_at")
+    starts = collect_datetime(data.starts_at, errors, "starts_at", required_message=_("请填写开始时间。"))
+    ends = collect_datetime(data.ends_at, errors, "ends_at", required_message=_("请填写结束时间。"))
     if starts and ends and ends <= starts:
         errors["ends_at"] = _("结束时间应晚于开始时间。")
     place, url = (data.place or "").strip()[:300], (data.online_url or "").strip()
-    if url and not URL_RE.match(url):
+    if url and not HTTP_URL.match(url):
         errors["online_url"] = _("线上链接应以 http:// 或 https:// 开头。")
     if not place and not url:
         errors["place"] = _("请填写地点或线上链接。")
@@ -235,29 +201,6 @@ def create_event(session: Session, actor, data: EventInput, *, is_demo: bool = F
     session.flush()
     audit.record(session, actor, "training.event.create", "training_event", event.id, None, {"title": title})
     return event
-
-
-def get_event(session: Session, event_id: int) -> TrainingEvent:
-    event = session.get(TrainingEvent, event_id)
-    if event is None:
-        raise NotFound(_("培训活动不存在。"))
-    return event
-
-
-def upcoming_events(session: Session) -> list[TrainingEvent]:
-    return list(
-        session.scalars(
-            select(TrainingEvent).where(TrainingEvent.ends_at >= clock.now()).order_by(TrainingEvent.starts_at)
-        )
-    )
-
-
-def registration_of(session: Session, event_id: int, user_id: int) -> TrainingRegistration | None:
-    return session.scalar(
-        select(TrainingRegistration).where(
-            TrainingRegistration.event_id == event_id, TrainingRegistration.user_id == user_id
-        )
-    )
 
 
 def register(session: Session, actor, event_id: int) -> TrainingRegistration:
@@ -341,21 +284,9 @@ def _promote(session: Session, event: TrainingEvent) -> TrainingRegistration | N
     return first
 
 
-def registrations(session: Session, event_id: int) -> list[TrainingRegistration]:
-    order = {"registered": 0, "waiting": 1, "cancelled": 2}
-    rows = list(
-        session.scalars(
-            select(TrainingRegistration)
-            .where(TrainingRegistration.event_id == event_id)
-            .order_by(TrainingRegistration.queued_at, TrainingRegistration.id)
-        )
-    )
-    return sorted(rows, key=lambda r: order.get(r.state, 9))
-
-
 def record_attendance(session: Session, actor, event_id: int, attended_ids: Sequence[int]) -> int:
     """Staff mark who of the registered attended (the others are marked absent); returns attendees."""
-    require(getattr(actor, "is_staff", False))
+    require_staff(actor)
     event = get_event(session, event_id)
     wanted = set(attended_ids)
     rows = [r for r in registrations(session, event.id) if r.state == "registered"]
@@ -369,3 +300,14 @@ def record_attendance(session: Session, actor, event_id: int, attended_ids: Sequ
     audit.record(session, actor, "training.attendance", "training_event", event.id, None, {"attended": sorted(wanted)})
     session.flush()
     return len(wanted)
+
+
+def check_files(file_storages) -> list[CheckedUpload]:
+    """The uploaded files, checked as PDF or PPTX within UPLOAD_MAX_TRAINING_FILE and _FILES."""
+    return check_uploads(
+        file_storages,
+        field="files",
+        allowed=FILE_KINDS,
+        max_bytes=current_app.config["UPLOAD_MAX_TRAINING_FILE"],
+        limit=current_app.config["UPLOAD_MAX_TRAINING_FILES"],
+    )

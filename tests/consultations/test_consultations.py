@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.consultations import services
 from portal.consultations.models import Comment, Consultation
 from portal.errors import DomainError
-from tests.factories import make_member, make_user
+from tests.factories import make_consultation, make_member, make_user
 
 DRAFT = """5 技术要求
 5.1 一般要求
@@ -65,10 +65,7 @@ def world(session, at):
     _ent_a, member_a = make_member(session, name="甲回收有限公司")
     _ent_b, member_b = make_member(session, name="乙再生科技有限公司")
     reviewer = make_user(session, "reviewer")
-    data = services.ConsultationInput(
-        code="T/SDBRA 001—2026", title="废旧动力电池贮存规范", deadline="2026-11-30", clauses=DRAFT
-    )
-    consultation = services.open_round(session, staff, data)
+    consultation = make_consultation(session, staff, code="T/SDBRA 001—2026", deadline="2026-11-30", clauses=DRAFT)
     session.commit()
     return {"staff": staff, "a": member_a, "b": member_b, "reviewer": reviewer, "round": consultation}
 

@@ -12,10 +12,9 @@ from portal import jobs
 from portal.config import PROJECT_ROOT
 from portal.core.audit import AuditEntry
 from portal.errors import DomainError, Forbidden
-from portal.library import services
+from portal.library import queries, services
 from portal.library.models import Standard, StandardVersion
-from tests.factories import make_member, make_user
-from tests.library.helpers import make_standard, standard_input
+from tests.factories import make_member, make_standard, make_user, standard_input
 
 pytestmark = pytest.mark.db
 
@@ -39,7 +38,7 @@ def test_a_standard_becomes_in_force_on_its_effective_date_through_the_job(app, 
     session.expire_all()
     assert session.get(Standard, standard.id).status == "in_force"
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "standard.status_by_date"))
-    assert entry.after == {"status": "in_force"} and entry.actor_label == "jobs"
+    assert entry.after == {"status": "in_force"} and entry.actor_label == "system:job:library.status_by_date"
 
 
 def test_a_replaced_standard_becomes_replaced_on_its_successors_effective_date(app, session, at):
@@ -88,7 +87,7 @@ def test_published_edits_keep_the_previous_version(app, session):
     services.update_standard(
         session, staff, draft.id, standard_input(number=draft.number, title_zh="发布后标题", keywords="放电")
     )
-    rows = services.history(session, draft.id)
+    rows = queries.history(session, draft.id)
     assert [r["version"].version for r in rows] == [2, 1]
     assert rows[1]["version"].snapshot["title_zh"] == "草稿标题二"
     assert rows[1]["changes"]["title_zh"] == ("草稿标题二", "发布后标题")
@@ -146,11 +145,11 @@ def test_the_catalogue_loads_once_with_needs_check_where_dates_are_missing(app, 
     added = services.load_catalogue(session, entries)
     assert len(added) == len(entries) >= 13
     assert services.load_catalogue(session, entries) == []  # idempotent
-    coding = services.get_by_number(session, "GB/T 34014-2017")
+    coding = queries.get_by_number(session, "GB/T 34014-2017")
     assert (coding.published_on, coding.effective_on, coding.needs_check) == (
         dt.date(2017, 7, 12),
         dt.date(2018, 2, 1),
         False,
     )
-    assert services.get_by_number(session, "GB/T 34015.4-2021").needs_check
+    assert queries.get_by_number(session, "GB/T 34015.4-2021").needs_check
     assert all(s.is_published for s in added)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,8 +10,7 @@ from sqlalchemy import select
 from portal import search
 from portal.core.audit import AuditEntry
 from portal.library.models import Standard, StandardAttachment
-from tests.factories import make_member, make_user
-from tests.library.helpers import commit_and_index, make_standard, pdf_bytes
+from tests.factories import commit_and_index, make_member, make_standard, make_user, pdf_bytes, uploaded_files
 
 pytestmark = pytest.mark.db
 
@@ -25,11 +23,6 @@ FORM = {
     "published_on": "",
     "effective_on": "2022-03-01",
 }
-
-
-def _uploads(app) -> list[Path]:
-    folder = Path(app.config["PORTAL_DATA_DIR"]) / "uploads"
-    return sorted(folder.iterdir()) if folder.exists() else []
 
 
 @pytest.fixture
@@ -212,7 +205,7 @@ def test_pdf_text_is_found_by_search_and_the_file_is_served(app, client, session
     hits = client.get("/api/v1/standards", query_string={"q": "放电规范的特殊短语"}).get_json()
     assert _numbers_of(hits) == [standard.number]
     attachment = session.scalar(select(StandardAttachment))
-    assert attachment.text_status == "indexed" and len(_uploads(app)) == 1
+    assert attachment.text_status == "indexed" and len(uploaded_files()) == 1
     response = client.get(f"/standards/{standard.id}/files/{attachment.id}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert (
@@ -234,7 +227,7 @@ def test_an_unparsable_pdf_is_stored_but_not_indexed(app, client, session, login
     login(staff.email)
     assert _upload(client, standard.id, b"%PDF-1.7\n this is not really a pdf").status_code == 302
     attachment = session.scalar(select(StandardAttachment))
-    assert attachment.text_status == "unparsable" and len(_uploads(app)) == 1
+    assert attachment.text_status == "unparsable" and len(uploaded_files()) == 1
     assert "未编入检索" in client.get(f"/staff/standards/{standard.id}").get_data(as_text=True)
 
 
@@ -249,7 +242,7 @@ def test_wrong_type_or_too_large_is_a_form_error_and_writes_nothing(app, client,
     app.config["UPLOAD_MAX_ATTACHMENT"] = 1000
     response = _upload(client, standard.id, pdf_bytes("太大的文件") + b"\n" + b"%" * 2000)
     assert response.status_code == 422 and "文件过大" in response.get_data(as_text=True)
-    assert _uploads(app) == []
+    assert uploaded_files() == []
     assert session.scalar(select(StandardAttachment.id)) is None
 
 
@@ -261,11 +254,11 @@ def test_deleting_an_attachment_or_a_standard_removes_the_file(app, client, sess
     _upload(client, standard.id, pdf_bytes("第一份"))
     _upload(client, standard.id, pdf_bytes("第二份"))
     first, second = session.scalars(select(StandardAttachment).order_by(StandardAttachment.id)).all()
-    assert len(_uploads(app)) == 2
+    assert len(uploaded_files()) == 2
     assert client.post(f"/staff/standards/{standard.id}/files/{first.id}/delete").status_code == 302
-    assert [p.name for p in _uploads(app)] == [second.file_name]
+    assert [p.name for p in uploaded_files()] == [second.file_name]
     assert client.post(f"/staff/standards/{standard.id}/delete").status_code == 302
-    assert _uploads(app) == []
+    assert uploaded_files() == []
     session.rollback()
     assert session.scalar(select(StandardAttachment.id)) is None
 

@@ -9,24 +9,17 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.core.audit import AuditEntry
-from portal.core.files import CheckedUpload
 from portal.notices import services
 from portal.notices.models import Notice, NoticeAttachment
-from tests.factories import make_member, make_user
+from tests.factories import PDF, checked_upload, make_member, make_notice, make_user, uploaded_files
 
 pytestmark = pytest.mark.db
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
 def _day(at):
     at("2026-11-20 09:00")
-
-
-def publish(session, staff, title, *, kind="notice", on="2026-11-01", expires="", attachments=()):
-    data = services.NoticeInput(kind=kind, title=title, body=f"{title}正文", published_on=on, expires_on=expires)
-    return services.publish(session, staff, data, attachments)
 
 
 def count(session, model) -> int:
@@ -66,10 +59,12 @@ def test_staff_publish_with_a_pdf_and_it_is_served_with_its_type(app, client, se
 
 def test_expired_notices_leave_home_and_list_but_stay_reachable(client, session):
     staff = make_user(session, "staff")
-    current = publish(session, staff, "有效的通知", on="2026-11-10")
-    expired = publish(session, staff, "已过期的通知", on="2026-10-01", expires="2026-11-19")
-    until_today = publish(session, staff, "今天到期的通知", on="2026-11-02", expires="2026-11-20")
-    future = publish(session, staff, "下周发布的通知", on="2026-11-27")
+    current = make_notice(session, staff, title="有效的通知", published_on="2026-11-10")
+    expired = make_notice(session, staff, title="已过期的通知", published_on="2026-10-01", expires_on="2026-11-19")
+    until_today = make_notice(
+        session, staff, title="今天到期的通知", published_on="2026-11-02", expires_on="2026-11-20"
+    )
+    future = make_notice(session, staff, title="下周发布的通知", published_on="2026-11-27")
     session.commit()
     home = client.get("/").get_data(as_text=True)
     listing = client.get("/notices").get_data(as_text=True)
@@ -84,8 +79,8 @@ def test_expired_notices_leave_home_and_list_but_stay_reachable(client, session)
 def test_home_page_shows_the_newest_five_notices_and_news_only(client, session):
     staff = make_user(session, "staff")
     for day in range(1, 8):
-        publish(session, staff, f"协会动态第{day}期", kind="news", on=f"2026-11-{day:02d}")
-    publish(session, staff, "一份政策文件", kind="policy", on="2026-11-15")
+        make_notice(session, staff, title=f"协会动态第{day}期", kind="news", published_on=f"2026-11-{day:02d}")
+    make_notice(session, staff, title="一份政策文件", kind="policy", published_on="2026-11-15")
     session.commit()
     home = client.get("/").get_data(as_text=True)
     shown = [day for day in range(1, 8) if f"协会动态第{day}期" in home]
@@ -96,8 +91,8 @@ def test_home_page_shows_the_newest_five_notices_and_news_only(client, session):
 def test_list_filters_by_kind_and_pages(client, session):
     staff = make_user(session, "staff")
     for n in range(25):
-        publish(session, staff, f"通知{n:02d}", on="2026-11-01")
-    publish(session, staff, "政策甲", kind="policy")
+        make_notice(session, staff, title=f"通知{n:02d}", published_on="2026-11-01")
+    make_notice(session, staff, title="政策甲", kind="policy", published_on="2026-11-01")
     session.commit()
     assert "政策甲" in client.get("/notices?kind=policy").get_data(as_text=True)
     assert "通知00" not in client.get("/notices?kind=policy").get_data(as_text=True)
@@ -108,7 +103,7 @@ def test_list_filters_by_kind_and_pages(client, session):
 
 def test_delete_removes_the_attachment_files(app, client, session, login):
     staff = make_user(session, "staff")
-    notice = publish(session, staff, "带附件的通知", attachments=[CheckedUpload(PDF, "pdf", "附件.pdf")])
+    notice = make_notice(session, staff, title="带附件的通知", attachments=[checked_upload(PDF, "附件.pdf")])
     session.commit()
     path = Path(app.config["PORTAL_DATA_DIR"]) / "uploads" / notice.attachments[0].file
     assert path.is_file()
@@ -120,7 +115,7 @@ def test_delete_removes_the_attachment_files(app, client, session, login):
 
 def test_a_rolled_back_delete_keeps_the_files(app, session):
     staff = make_user(session, "staff")
-    notice = publish(session, staff, "带附件的通知", attachments=[CheckedUpload(PDF, "pdf", "附件.pdf")])
+    notice = make_notice(session, staff, title="带附件的通知", attachments=[checked_upload(PDF, "附件.pdf")])
     session.commit()
     path = Path(app.config["PORTAL_DATA_DIR"]) / "uploads" / notice.attachments[0].file
     services.delete(session, staff, notice.id)
@@ -134,7 +129,9 @@ def test_a_rolled_back_delete_keeps_the_files(app, session):
     [
         ("kind", "公告栏", "请选择类别"),
         ("title", "", "请填写标题"),
-        ("published_on", "2026/11/01", "发布日期格式"),
+        ("published_on", "11/01/2026", "日期格式应为“年-月-日”"),
+        ("published_on", "2026-02-30", "没有这一天"),
+        ("published_on", "", "请填写发布日期"),
         ("expires_on", "2026-10-01", "有效期不能早于发布日期"),
     ],
 )
@@ -161,13 +158,12 @@ def test_a_non_pdf_attachment_is_refused_and_nothing_is_stored(app, client, sess
     response = client.post("/staff/notices/new", data=data)
     assert response.status_code == 422 and "只接受 PDF" in response.get_data(as_text=True)
     assert count(session, Notice) == 0
-    uploads = Path(app.config["PORTAL_DATA_DIR"]) / "uploads"
-    assert not uploads.exists() or not any(uploads.iterdir())
+    assert uploaded_files() == []
 
 
 def test_every_staff_action_is_refused_to_members_and_anonymous(app, client, session, login):
     staff = make_user(session, "staff")
-    notice = publish(session, staff, "某通知", attachments=[CheckedUpload(PDF, "pdf", "a.pdf")])
+    notice = make_notice(session, staff, title="某通知", attachments=[checked_upload(PDF, "a.pdf")])
     _ent, member = make_member(session)
     session.commit()
     urls = [
@@ -192,7 +188,22 @@ def test_search_document_carries_kind_and_year(session):
     from portal.notices import notice_document
 
     staff = make_user(session, "staff")
-    notice = publish(session, staff, "关于动力电池回收的政策", kind="policy", on="2025-03-01")
+    notice = make_notice(session, staff, title="关于动力电池回收的政策", kind="policy", published_on="2025-03-01")
     doc = notice_document(notice)
     assert doc.kind == "notice" and doc.facets == {"category": "policy", "year": "2025"} and doc.date == 20250301
     assert "关于动力电池回收的政策正文" in doc.texts
+
+
+def test_the_attachment_limits_are_the_configured_ones(app, client, session, login):
+    staff = make_user(session, "staff")
+    session.commit()
+    login(staff.email)
+    data = {"kind": "notice", "title": "标题", "published_on": "2026-11-01"}
+    app.config["UPLOAD_MAX_NOTICE_FILES"] = 1
+    two = [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PDF), "b.pdf")]
+    response = client.post("/staff/notices/new", data={**data, "attachments": two})
+    assert response.status_code == 422 and "最多上传1个文件" in response.get_data(as_text=True)
+    app.config["UPLOAD_MAX_NOTICE_ATTACHMENT"] = 10
+    response = client.post("/staff/notices/new", data={**data, "attachments": [(io.BytesIO(PDF), "a.pdf")]})
+    assert response.status_code == 422 and "文件过大" in response.get_data(as_text=True)
+    assert count(session, Notice) == 0

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.core.files import CheckedUpload
+from portal.core import clock
 from portal.notify.models import Notification
 from portal.training import material_document, services
 from portal.training.models import TrainingEvent, TrainingMaterial, TrainingRegistration
-from tests.factories import make_application, make_member, make_user
+from tests.factories import PDF, make_application, make_event, make_material, make_member, make_user
 
 pytestmark = pytest.mark.db
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 def pptx() -> bytes:
@@ -39,28 +38,10 @@ def _day(at):
     at("2026-11-20 09:00")
 
 
-def material(session, staff, *, members_only: bool, title="溯源管理培训课件"):
-    data = services.MaterialInput(
-        title=title, summary="讲解溯源平台的上报流程", topic="溯源管理", level="入门", members_only=members_only
-    )
-    return services.create_material(session, staff, data, [CheckedUpload(PDF, "pdf", "课件.pdf")])
-
-
-def event(session, staff, capacity=2):
-    data = services.EventInput(
-        title="回收网点安全培训",
-        starts_at="2026-12-10 09:00",
-        ends_at="2026-12-10 17:00",
-        place="济南",
-        capacity=capacity,
-    )
-    return services.create_event(session, staff, data)
-
-
 def test_members_only_files_are_refused_to_anonymous_and_non_members(client, session, login):
     staff = make_user(session, "staff")
-    secret = material(session, staff, members_only=True)
-    open_one = material(session, staff, members_only=False, title="公开课件")
+    secret = make_material(session, staff, members_only=True)
+    open_one = make_material(session, staff, members_only=False, title="公开课件")
     reviewer = make_user(session, "reviewer")
     _application, _applicant = make_application(session)  # a member role, but not yet admitted
     _ent, member = make_member(session)
@@ -84,9 +65,9 @@ def test_members_only_files_are_refused_to_anonymous_and_non_members(client, ses
 
 def test_search_document_marks_members_only_materials(session):
     staff = make_user(session, "staff")
-    doc = material_document(material(session, staff, members_only=True))
+    doc = material_document(make_material(session, staff, members_only=True))
     assert doc.kind == "training" and doc.facets["access"] == "members" and doc.facets["topic"] == "traceability"
-    assert material_document(material(session, staff, members_only=False)).facets["access"] == "public"
+    assert material_document(make_material(session, staff, members_only=False)).facets["access"] == "public"
 
 
 def test_slides_are_accepted_by_content_and_other_zips_refused(client, session, login):
@@ -122,7 +103,7 @@ def test_bad_material_input_is_refused_in_chinese(client, session, login, field,
 
 def test_deleting_a_material_removes_its_files(app, client, session, login):
     staff = make_user(session, "staff")
-    found = material(session, staff, members_only=True)
+    found = make_material(session, staff, members_only=True)
     session.commit()
     path = Path(app.config["PORTAL_DATA_DIR"]) / "uploads" / found.files[0].file
     login(staff.email)
@@ -132,7 +113,7 @@ def test_deleting_a_material_removes_its_files(app, client, session, login):
 
 def test_registration_fills_capacity_then_waits_and_promotes_on_cancel(client, session, login):
     staff = make_user(session, "staff")
-    session_event = event(session, staff, capacity=2)
+    session_event = make_event(session, staff, capacity=2)
     members = [make_member(session)[1] for _ in range(4)]
     session.commit()
     states = []
@@ -170,7 +151,7 @@ def test_registration_fills_capacity_then_waits_and_promotes_on_cancel(client, s
 
 def test_a_waiting_member_who_cancels_frees_no_seat(session):
     staff = make_user(session, "staff")
-    found = event(session, staff, capacity=1)
+    found = make_event(session, staff, capacity=1)
     first, second = make_member(session)[1], make_member(session)[1]
     services.register(session, first, found.id)
     services.register(session, second, found.id)
@@ -180,7 +161,7 @@ def test_a_waiting_member_who_cancels_frees_no_seat(session):
 
 def test_registration_is_for_members_and_before_the_start(client, session, login, at):
     staff = make_user(session, "staff")
-    found = event(session, staff)
+    found = make_event(session, staff)
     reviewer = make_user(session, "reviewer")
     _ent, member = make_member(session)
     session.commit()
@@ -199,7 +180,7 @@ def test_registration_is_for_members_and_before_the_start(client, session, login
 
 def test_attendance_is_recorded_by_staff_only(client, session, login):
     staff = make_user(session, "staff")
-    found = event(session, staff, capacity=5)
+    found = make_event(session, staff, capacity=5)
     a, b = make_member(session)[1], make_member(session)[1]
     reg_a = services.register(session, a, found.id)
     reg_b = services.register(session, b, found.id)
@@ -224,8 +205,8 @@ def test_attendance_is_recorded_by_staff_only(client, session, login):
 
 def test_every_staff_action_is_refused_to_members_and_anonymous(client, session, login):
     staff = make_user(session, "staff")
-    found = material(session, staff, members_only=False)
-    ev = event(session, staff)
+    found = make_material(session, staff, members_only=False)
+    ev = make_event(session, staff)
     _ent, member = make_member(session)
     session.commit()
     urls = [
@@ -255,6 +236,10 @@ def test_every_staff_action_is_refused_to_members_and_anonymous(client, session,
         ("capacity", "0", "名额应为"),
         ("ends_at", "2026-12-10 08:00", "结束时间应晚于"),
         ("place", "", "请填写地点或线上链接"),
+        ("starts_at", "明天上午", "时间格式应为"),
+        ("starts_at", "2026-12-10 25:00", "时间格式应为"),
+        ("ends_at", "", "请填写结束时间"),
+        ("online_url", "ftp://example.cn/x", "线上链接应以"),
     ],
 )
 def test_bad_event_input_is_refused_in_chinese(client, session, login, field, value, message):
@@ -272,3 +257,40 @@ def test_bad_event_input_is_refused_in_chinese(client, session, login, field, va
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(TrainingEvent)) == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-12-10 09:00", (2026, 12, 10, 9, 0)),
+        ("2026-12-10T09:30", (2026, 12, 10, 9, 30)),
+        ("2026/12/10 9:05", (2026, 12, 10, 9, 5)),
+        ("2026年12月10日 14:00", (2026, 12, 10, 14, 0)),
+    ],
+)
+def test_event_times_are_read_as_shandong_time(session, raw, expected):
+    staff = make_user(session, "staff")
+    data = services.EventInput(title="培训", starts_at=raw, ends_at="2026-12-31 18:00", place="济南", capacity=5)
+    created = services.create_event(session, staff, data)
+    local = created.starts_at.astimezone(clock.LOCAL_TZ)
+    assert (local.year, local.month, local.day, local.hour, local.minute) == expected
+
+
+def test_the_file_limit_is_the_configured_one(app, client, session, login):
+    staff = make_user(session, "staff")
+    session.commit()
+    login(staff.email)
+    app.config["UPLOAD_MAX_TRAINING_FILES"] = 1
+    data = {
+        "title": "两份课件",
+        "topic": "policy",
+        "level": "basic",
+        "files": [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PDF), "b.pdf")],
+    }
+    response = client.post("/staff/training/materials/new", data=data)
+    assert response.status_code == 422 and "最多上传1个文件" in response.get_data(as_text=True)
+    app.config["UPLOAD_MAX_TRAINING_FILE"] = 10
+    response = client.post("/staff/training/materials/new", data={**data, "files": [(io.BytesIO(PDF), "a.pdf")]})
+    assert response.status_code == 422 and "文件过大" in response.get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(TrainingMaterial)) == 0
