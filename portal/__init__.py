@@ -85,12 +85,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from portal.errors import register_error_handlers
+    from portal.features import register_features
     from portal.web import register_web
 
     app.url_map.converters["int"] = DatabaseInteger
     register_error_handlers(app)
     register_web(app)
-    _register_blueprints(app)
+    register_features(app)
     _register_cli(app)
 
     @app.teardown_request
@@ -135,44 +136,10 @@ def _init_login(app: Flask) -> None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def _register_blueprints(app: Flask) -> None:
-    from portal import auth, campaigns, consultations, main, notices, notify, outlets, training
-    from portal.api import bp as api_bp
-    from portal.api import health_bp
-    from portal.library import bp as library_bp
-    from portal.members import account_bp, members_bp, staff_bp
-    from portal.search import views as search_views
-
-    for blueprint in (
-        main.bp,
-        auth.bp,
-        notify.bp,
-        members_bp,
-        account_bp,
-        staff_bp,
-        outlets.bp,
-        campaigns.bp,
-        library_bp,
-        notices.bp,
-        consultations.bp,
-        training.bp,
-        search_views.bp,
-        health_bp,
-    ):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    csrf.exempt(api_bp)
-
-
 def _register_cli(app: Flask) -> None:
-    from portal.auth.cli import users_cli
+    """The shared machinery's commands; each feature's own come from its cli.py (portal.features)."""
     from portal.demo import seed_demo_command
     from portal.jobs.cli import jobs_cli
-    from portal.outlets.cli import outlets_cli
-    from portal.search.cli import search_cli
 
-    app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_demo_command)
-    app.cli.add_command(outlets_cli)
-    app.cli.add_command(search_cli)

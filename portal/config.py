@@ -20,6 +20,15 @@ class Defaults:
     UPLOAD_MAX_LICENCE = 10 * 1024 * 1024
     UPLOAD_MAX_IMAGE = 2 * 1024 * 1024
     UPLOAD_MAX_ATTACHMENT = 50 * 1024 * 1024
+    UPLOAD_MAX_NOTICE_ATTACHMENT = 20 * 1024 * 1024  # each PDF of a notice
+    UPLOAD_MAX_NOTICE_FILES = 10  # attachments a notice may hold
+    UPLOAD_MAX_TRAINING_FILE = 50 * 1024 * 1024  # each PDF or PPTX of a training material
+    UPLOAD_MAX_TRAINING_FILES = 10  # files a training material may hold
+    UPLOAD_MAX_OUTLET_IMPORT = 20 * 1024 * 1024  # an outlet import file (CSV or XLSX)
+    UPLOAD_MAX_INSPECTION_PHOTO = 5 * 1024 * 1024  # each site photo of an inspection
+    UPLOAD_MAX_INSPECTION_PHOTOS = 12  # photos an inspection may hold
+    UPLOAD_MAX_RECTIFICATION_FILE = 10 * 1024 * 1024  # each evidence file of a rectification answer
+    UPLOAD_MAX_RECTIFICATION_FILES = 6  # evidence files an answer may hold
     SQLITE_BUSY_TIMEOUT_MS = 15000
     DB_RETRY_ATTEMPTS = 6
     # Mail: "log" writes e-mails to the application log, "smtp" sends them.

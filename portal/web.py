@@ -6,7 +6,7 @@ from flask import Flask, has_request_context, redirect, request, session, url_fo
 from flask_babel import get_locale, refresh
 from flask_login import current_user
 
-from portal.core import clock, enums, uow
+from portal.core import clock, enums, roles, uow
 from portal.core.money import format_fen
 
 CSP = (
@@ -51,6 +51,7 @@ def register_web(app: Flask) -> None:
 
         return {
             "enums": enums,
+            "roles": roles,
             "unread_notifications": unread,
             "site_icp": app.config["SITE_ICP_NUMBER"],
             "site_psb": app.config["SITE_PSB_NUMBER"],
@@ -61,19 +62,6 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = clock.format_datetime
     app.jinja_env.filters["date"] = clock.format_date
     app.jinja_env.filters["yuan"] = format_fen
-    for enum in (
-        enums.CITIES,
-        enums.ACTIVITIES,
-        enums.TIERS,
-        enums.APPLICATION_STATES,
-        enums.MEMBERSHIP_STATES,
-        enums.WHITELIST_ACTIVITIES,
-        enums.ROLES,
-        enums.REQUEST_STATES,
-        enums.OUTLET_TYPES,
-        enums.OUTLET_STATES,
-        enums.STANDARD_LEVELS,
-        enums.STANDARD_TOPICS,
-        enums.STANDARD_STATES,
-    ):
+    # Every enumeration, wherever a feature defines it, is a label filter: {{ code|outlet_types }}.
+    for enum in enums.REGISTRY.values():
         app.jinja_env.filters[enum.name] = enum.label

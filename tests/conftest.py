@@ -1,4 +1,4 @@
-"""Fixtures: app (per test, on a fresh database), client, session, clock, login helper.
+"""Fixtures: app (per test, on a fresh database), client, session, clock, login helper, staff, member.
 
 Every test runs on SQLite. Tests marked ``db`` run a second time on PostgreSQL when
 PORTAL_TEST_DATABASE_URL is set (each xdist worker gets its own database, created on demand);
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,49 @@ def outbox(app):
             return list(s.scalars(select(OutboxMail).order_by(OutboxMail.id)))
 
     return read
+
+
+@pytest.fixture
+def staff(session):
+    """An association staff member (committed, can log in)."""
+    from tests.factories import make_user
+
+    user = make_user(session, "staff")
+    session.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """What a test needs of the `member` fixture's member (plain values: the session is closed)."""
+
+    enterprise_id: int
+    membership_id: int
+    admin_id: int
+    email: str
+    name: str
+    number: str
+
+
+@pytest.fixture
+def member_options() -> dict:
+    """Keyword arguments of make_member for the `member` fixture; a module overrides it to change them.
+
+    "at" is where the clock stands when the member is made (and stays until the test moves it).
+    """
+    return {}
+
+
+@pytest.fixture
+def member(session, at, member_options) -> MemberRef:
+    """An active member enterprise with its admin, committed (the clock at 2026-05-10 10:00 unless told)."""
+    from tests.factories import make_member
+
+    options = dict(member_options)
+    at(options.pop("at", "2026-05-10 10:00"))
+    enterprise, admin = make_member(session, **options)
+    membership = enterprise.membership
+    ref = MemberRef(enterprise.id, membership.id, admin.id, admin.email, enterprise.name, membership.number)
+    session.commit()
+    session.close()
+    return ref

@@ -1,18 +1,82 @@
-"""Data factories: short ways to make users, enterprises, members and applications in tests."""
+"""Data factories: short ways to make every aggregate of the portal in tests (CTFd's gen_user style).
+
+Each ``make_*`` creates its record through the feature's service, so history, audit and the search
+outbox happen as in real use; every value has a sensible default and any can be overridden by
+keyword. A factory whose actor is left out acts as a fresh staff user. Nothing here commits except
+``commit_and_index``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
+from pathlib import Path
 
+from flask import current_app
+
+from portal import search
 from portal.auth import services as auth
+from portal.campaigns import services as campaigns
+from portal.consultations import services as consultations
 from portal.core import clock
 from portal.core.creditcode import check_character, organisation_check_character
+from portal.core.files import CheckedUpload, sniff
+from portal.library import services as library
 from portal.members.models import Enterprise, EnterpriseActivity, Membership, MembershipApplication
+from portal.notices import services as notices
+from portal.outlets import services as outlets
+from portal.training import services as training
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
 ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+# --- files and the index --------------------------------------------------------------------------
+
+
+def pdf_bytes(text: str = "") -> bytes:
+    """A small but real one-page PDF: blank, or (slower, through WeasyPrint) showing text to extract."""
+    if text:
+        from weasyprint import HTML
+
+        return HTML(string=f'<p lang="zh-CN">{text}</p>').write_pdf()
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = pdf_bytes()  # the same bytes every time: tests compare what is served with it
+
+
+def checked_upload(data: bytes | None = None, name: str = "附件.pdf") -> CheckedUpload:
+    """An upload as the services take it, its kind sniffed from the content (a PDF by default)."""
+    data = PDF if data is None else data
+    return CheckedUpload(data=data, kind=sniff(data[:16]), original_name=name)
+
+
+def uploaded_files() -> list[Path]:
+    """The files in the portal's upload folder now (an empty list when none was ever written)."""
+    folder = Path(current_app.config["PORTAL_DATA_DIR"]) / "uploads"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def commit_and_index(session) -> None:
+    """Commit, then let the indexer apply the search outbox (as the job does after a request)."""
+    session.commit()
+    search.catch_up()
+
+
+def _staff_if_none(session, actor):
+    return make_user(session, "staff") if actor is None else actor
+
+
+# --- users and members ----------------------------------------------------------------------------
 
 
 def credit_code(n: int | None = None, prefix: str = "91", division: str = "370100") -> str:
@@ -25,6 +89,7 @@ def credit_code(n: int | None = None, prefix: str = "91", division: str = "37010
 
 
 def make_user(session, role="staff", *, email=None, enterprise=None, password=PASSWORD, verified=True, name=""):
+    """A user account with a known password (staff unless role says otherwise)."""
     n = next(_seq)
     return auth.create_user(
         session,
@@ -38,6 +103,7 @@ def make_user(session, role="staff", *, email=None, enterprise=None, password=PA
 
 
 def make_enterprise(session, *, name=None, status="member", city="370600", activities=("recycling",), code=None):
+    """An enterprise with valid contact details and a fresh credit code."""
     n = next(_seq)
     enterprise = Enterprise(
         name=name or f"测试再生资源有限公司{n}",
@@ -57,7 +123,7 @@ def make_enterprise(session, *, name=None, status="member", city="370600", activ
 
 def make_member(session, *, tier="member", state="active", term_end=None, role="member_admin", **kwargs):
     """An approved member enterprise with a membership and one user; returns (enterprise, user)."""
-    from portal.members.services import next_membership_number
+    from portal.members.memberships import next_membership_number
 
     enterprise = make_enterprise(session, **kwargs)
     today = clock.today()
@@ -95,3 +161,181 @@ def make_application(session, *, state="submitted", verified=True, tier="member"
     session.add(application)
     session.flush()
     return application, user
+
+
+# --- outlets --------------------------------------------------------------------------------------
+
+
+def outlet_input(**overrides) -> outlets.OutletInput:
+    """An outlet as a form or an import row gives it: a collection point in Yantai."""
+    n = next(_seq)
+    values = {
+        "code": f"T{n:05d}",
+        "name": f"测试网点{n}",
+        "operator": "齐鲁新能源客车股份有限公司",
+        "city": "370600",
+        "district": "开发区",
+        "address": "烟台市开发区长江路188号",
+        "type": "收集型",
+        "phone": "0535-6666666",
+        "lat": "37.55",
+        "lon": "121.25",
+    }
+    return outlets.OutletInput(**(values | overrides))
+
+
+def make_outlet(session, actor=None, **overrides):
+    """An outlet created through the service (published when staff create it)."""
+    return outlets.create_outlet(session, _staff_if_none(session, actor), outlet_input(**overrides))
+
+
+# Four outlets across Shandong for the list and its search: three open ones, one closed in Weihai.
+SAMPLE_OUTLETS = {
+    "yantai": {
+        "name": "鲁风汽车烟台开发区4S店回收服务网点",
+        "operator": "鲁风汽车销售服务有限公司",
+        "address": "烟台市开发区长江路188号",
+        "city": "烟台",
+        "district": "开发区",
+        "lat": "37.55",
+        "lon": "121.25",
+    },
+    "jinan": {
+        "name": "泉城新能源换电站",
+        "operator": "济南泉城新能源汽车有限公司",
+        "address": "济南市历城区工业北路288号",
+        "city": "济南",
+        "district": "历城区",
+        "lat": "36.70",
+        "lon": "117.10",
+    },
+    "qingdao": {
+        "name": "海湾动力集中贮存中心",
+        "operator": "青岛海湾动力电池科技股份有限公司",
+        "address": "青岛市黄岛区江山中路1066号",
+        "city": "青岛",
+        "district": "黄岛区",
+        "type": "集中贮存型",
+        "capacity": "60",
+        "lat": "35.96",
+        "lon": "120.18",
+    },
+    "closed": {
+        "name": "已关闭的长江路网点",
+        "operator": "鲁风汽车销售服务有限公司",
+        "address": "威海市环翠区长江路9号",
+        "city": "威海",
+        "status": "已关闭",
+        "lat": "37.50",
+        "lon": "122.10",
+    },
+}
+
+
+def make_sample_outlets(session, actor=None) -> dict:
+    """The SAMPLE_OUTLETS, created through the service in that order; returns them by key."""
+    actor = _staff_if_none(session, actor)
+    return {key: make_outlet(session, actor, **values) for key, values in SAMPLE_OUTLETS.items()}
+
+
+# --- standards (library) --------------------------------------------------------------------------
+
+
+def standard_input(**overrides) -> library.StandardInput:
+    """A national standard on cascade use, in force since 2020-10-01."""
+    n = next(_seq)
+    values = {
+        "number": f"GB/T 9{n:04d}-2020",
+        "title_zh": f"车用动力电池回收利用 测试标准{n}",
+        "level": "国家标准",
+        "topic": "梯次利用",
+        "published_on": "2020-03-31",
+        "effective_on": "2020-10-01",
+    }
+    return library.StandardInput(**(values | overrides))
+
+
+def make_standard(session, actor=None, *, publish=True, **overrides):
+    """A standard created through the service, published unless publish=False."""
+    actor = _staff_if_none(session, actor)
+    return library.create_standard(session, actor, standard_input(**overrides), publish=publish)
+
+
+# --- inspection campaigns -------------------------------------------------------------------------
+
+
+def campaign_input(**overrides) -> campaigns.CampaignInput:
+    """The 2026 campaign over Yantai."""
+    values = {"name": "2026年全面核查", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "cities": ("烟台",)}
+    return campaigns.CampaignInput(**(values | overrides))
+
+
+def make_campaign(session, actor=None, **overrides):
+    """A campaign opened through the service; its scope needs at least one outlet (see make_outlet)."""
+    return campaigns.open_campaign(session, _staff_if_none(session, actor), campaign_input(**overrides))
+
+
+# --- training -------------------------------------------------------------------------------------
+
+
+def material_input(**overrides) -> training.MaterialInput:
+    """A public beginner's material on traceability."""
+    values = {"title": "溯源管理培训课件", "summary": "讲解溯源平台的上报流程", "topic": "溯源管理", "level": "入门"}
+    return training.MaterialInput(**(values | overrides))
+
+
+def make_material(session, actor=None, *, files=None, **overrides):
+    """A training material created through the service, with one PDF (课件.pdf) unless files are given."""
+    files = [checked_upload(PDF, "课件.pdf")] if files is None else files
+    return training.create_material(session, _staff_if_none(session, actor), material_input(**overrides), files)
+
+
+def event_input(**overrides) -> training.EventInput:
+    """A one-day safety course in Jinan on 2026-12-10 for two people."""
+    values = {
+        "title": "回收网点安全培训",
+        "starts_at": "2026-12-10 09:00",
+        "ends_at": "2026-12-10 17:00",
+        "place": "济南",
+        "capacity": 2,
+    }
+    return training.EventInput(**(values | overrides))
+
+
+def make_event(session, actor=None, **overrides):
+    """A training event announced through the service."""
+    return training.create_event(session, _staff_if_none(session, actor), event_input(**overrides))
+
+
+# --- consultations (comment rounds) ---------------------------------------------------------------
+
+
+def consultation_input(**overrides) -> consultations.ConsultationInput:
+    """A draft standard with one clause, open for comment for ten days from the portal's today."""
+    values = {
+        "title": "废旧动力电池贮存规范",
+        "deadline": (clock.today() + dt.timedelta(days=10)).isoformat(),
+        "clauses": "5 技术要求",
+    }
+    return consultations.ConsultationInput(**(values | overrides))
+
+
+def make_consultation(session, actor=None, **overrides):
+    """A comment round opened through the service."""
+    return consultations.open_round(session, _staff_if_none(session, actor), consultation_input(**overrides))
+
+
+# --- notices --------------------------------------------------------------------------------------
+
+
+def notice_input(**overrides) -> notices.NoticeInput:
+    """A notice published on the portal's today; its body repeats the title."""
+    values = {"kind": "notice", "title": "关于开展网点核查的通知", "published_on": clock.today().isoformat()}
+    values |= overrides
+    values.setdefault("body", f"{values['title']}正文")
+    return notices.NoticeInput(**values)
+
+
+def make_notice(session, actor=None, *, attachments=(), **overrides):
+    """A notice published through the service, with the given attachments (CheckedUploads)."""
+    return notices.publish(session, _staff_if_none(session, actor), notice_input(**overrides), attachments)

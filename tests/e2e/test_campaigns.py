@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.core import clock
-from portal.demo import _demo_png
-from tests.factories import PASSWORD, make_user
-from tests.outlets.helpers import make_outlet
+from portal.demo import demo_png as _demo_png
+from tests.factories import PASSWORD, make_outlet, make_user
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal import search
-from portal.library import services
-from tests.factories import make_user
+from tests.factories import commit_and_index, make_standard, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -21,14 +19,8 @@ def standards(app, session):
         ("GB/T 34015.3-2021", "车用动力电池回收利用 梯次利用 第3部分：梯次利用要求", "梯次利用"),
         ("GB/T 33598.3-2021", "车用动力电池回收利用 再生利用 第3部分：放电规范", "再生利用"),
     ):
-        services.create_standard(
-            session,
-            staff,
-            services.StandardInput(number=number, title_zh=title, level="国家标准", topic=topic),
-            publish=True,
-        )
-    session.commit()
-    search.catch_up()
+        make_standard(session, staff, number=number, title_zh=title, topic=topic, published_on="", effective_on="")
+    commit_and_index(session)
 
 
 def test_find_a_standard_by_number_in_any_spelling_and_open_it(page, live_server, standards):

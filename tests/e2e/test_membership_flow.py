@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
-from tests.factories import PASSWORD, credit_code, make_user
+from tests.factories import PASSWORD, credit_code, make_user, pdf_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -34,11 +34,7 @@ class Applicant:
 
 def licence_pdf() -> dict:
     """A small real PDF, as if chosen in the file dialog."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return {"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": buffer.getvalue()}
+    return {"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}
 
 
 def fill_application(page: Page, who: Applicant) -> None:

@@ -7,64 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal import search
-from tests.factories import make_user
-from tests.outlets.helpers import make_outlet
+from tests.factories import commit_and_index, make_sample_outlets
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def outlets(app, session):
-    staff = make_user(session, "staff")
-    make_outlet(
-        session,
-        staff,
-        name="鲁风汽车烟台开发区4S店回收服务网点",
-        operator="鲁风汽车销售服务有限公司",
-        address="烟台市开发区长江路188号",
-        city="烟台",
-        district="开发区",
-        lat="37.55",
-        lon="121.25",
-    )
-    make_outlet(
-        session,
-        staff,
-        name="泉城新能源换电站",
-        operator="济南泉城新能源汽车有限公司",
-        address="济南市历城区工业北路288号",
-        city="济南",
-        district="历城区",
-        lat="36.70",
-        lon="117.10",
-    )
-    make_outlet(
-        session,
-        staff,
-        name="海湾动力集中贮存中心",
-        operator="青岛海湾动力电池科技股份有限公司",
-        address="青岛市黄岛区江山中路1066号",
-        city="青岛",
-        district="黄岛区",
-        type="集中贮存型",
-        capacity="60",
-        lat="35.96",
-        lon="120.18",
-    )
-    make_outlet(
-        session,
-        staff,
-        name="已关闭的长江路网点",
-        operator="鲁风汽车销售服务有限公司",
-        address="威海市环翠区长江路9号",
-        city="威海",
-        status="已关闭",
-        lat="37.50",
-        lon="122.10",
-    )
-    session.commit()
-    search.catch_up()
+    make_sample_outlets(session)
+    commit_and_index(session)
 
 
 def result_names(page) -> list[str]:

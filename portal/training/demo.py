@@ -1,0 +1,72 @@
+"""The demo step of training: materials and events with registrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.core import clock
+from portal.demo import SeedContext
+
+
+def seed(session: Session, ctx: SeedContext) -> None:
+    """Two training materials (one for members only) and an upcoming event with registrations."""
+    from portal.auth.models import User
+    from portal.training import services
+    from portal.training.models import TrainingMaterial
+
+    if session.scalar(select(TrainingMaterial.id).where(TrainingMaterial.is_demo).limit(1)) is not None:
+        return
+    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
+    if staff is None:
+        return
+    materials = [
+        (
+            "废旧动力蓄电池回收服务网点运营实务（演示）",
+            "网点标识、贮存条件、消防器材、台账记录与移交要求。",
+            "网点运营人员",
+            "outlet",
+            "basic",
+            False,
+        ),
+        (
+            "GB/T 33598.3 放电规范解读（演示）",
+            "拆解前放电的方法、终止电压判定与安全防护，附案例。",
+            "再生利用企业技术人员",
+            "standards",
+            "intermediate",
+            True,
+        ),
+    ]
+    for title, summary, audience, topic, level, members_only in materials:
+        data = services.MaterialInput(
+            title=title,
+            summary=summary,
+            audience=audience,
+            topic=topic,
+            level=level,
+            members_only=members_only,
+            video_links="https://training.example.cn/videos/demo",
+        )
+        services.create_material(session, staff, data, is_demo=True)
+    start = dt.datetime.combine(clock.today() + dt.timedelta(days=21), dt.time(9, 0))
+    event = services.create_event(
+        session,
+        staff,
+        services.EventInput(
+            title="回收服务网点安全管理培训班（演示）",
+            description="面向网点负责人和安全员，含现场演练。",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=7),
+            place="济南市历下区经十路（演示地址）",
+            capacity=2,
+        ),
+        is_demo=True,
+    )
+    for email in ("contact01@demo.sdbra.cn", "contact02@demo.sdbra.cn", "contact03@demo.sdbra.cn"):
+        user = session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            services.register(session, user, event.id)  # the third joins the waiting list
+    ctx.created.append("training")
