@@ -13,7 +13,7 @@ from portal.demo import DEMO_LICENCE_PDF, SeedContext, demo_png
 
 def seed(session: Session, ctx: SeedContext) -> None:
     """A verification campaign over 济南 and 烟台: a few compliant outlets, one rectification answered."""
-    from portal.auth.models import User
+    from portal.auth.queries import user_by_email
     from portal.campaigns import queries, rectifications, services
     from portal.campaigns.checklist import applies
     from portal.campaigns.models import Campaign
@@ -21,8 +21,8 @@ def seed(session: Session, ctx: SeedContext) -> None:
 
     if session.scalar(select(Campaign.id).where(Campaign.is_demo).limit(1)) is not None:
         return
-    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
-    member = session.scalar(select(User).where(User.email == "contact01@demo.sdbra.cn"))
+    staff = user_by_email(session, "staff@demo.sdbra.cn")
+    member = user_by_email(session, "contact01@demo.sdbra.cn")
     if staff is None or member is None or member.enterprise_id is None:
         return
     today = clock.today()

@@ -13,13 +13,13 @@ from portal.demo import SeedContext
 
 def seed(session: Session, ctx: SeedContext) -> None:
     """An association standard draft open for comment, with one member's comment."""
-    from portal.auth.models import User
+    from portal.auth.queries import user_by_email
     from portal.consultations import services
     from portal.consultations.models import Consultation
 
     if session.scalar(select(Consultation.id).limit(1)) is not None:
         return
-    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
+    staff = user_by_email(session, "staff@demo.sdbra.cn")
     if staff is None:
         return
     clauses = "\n".join(
@@ -44,7 +44,7 @@ def seed(session: Session, ctx: SeedContext) -> None:
         ),
         is_demo=True,
     )
-    member = session.scalar(select(User).where(User.email == "contact01@demo.sdbra.cn"))
+    member = user_by_email(session, "contact01@demo.sdbra.cn")
     if member is not None:
         clause = next(c for c in consultation.clauses if c.number == "4.2")
         services.add_comment(session, member, consultation.id, clause.id, "建议明确“贮存量”按电池包额定质量计算。")

@@ -53,8 +53,12 @@ def parse_date(raw: str | dt.date | None, *, field: str | None = None, required:
 
 def collect_date(raw, errors: dict[str, str], field: str, *, required_message: str | None = None) -> dt.date | None:
     """parse_date for services that gather every field's error before raising: records, never raises."""
+    return _collect(parse_date, raw, errors, field, required_message)
+
+
+def _collect(parser, raw, errors: dict[str, str], field: str, required_message: str | None):
     try:
-        value = parse_date(raw, field=field)
+        value = parser(raw, field=field)
     except DomainError as err:
         errors[field] = err.fields.get(field, err.message)
         return None
@@ -101,14 +105,7 @@ def collect_datetime(
     raw, errors: dict[str, str], field: str, *, required_message: str | None = None
 ) -> dt.datetime | None:
     """parse_datetime for services that gather every field's error before raising: records, never raises."""
-    try:
-        value = parse_datetime(raw, field=field)
-    except DomainError as err:
-        errors[field] = err.fields.get(field, err.message)
-        return None
-    if value is None and required_message:
-        errors[field] = required_message
-    return value
+    return _collect(parse_datetime, raw, errors, field, required_message)
 
 
 def _error(field: str | None, message: str) -> DomainError:

@@ -14,13 +14,13 @@ from portal.demo import SeedContext
 
 def seed(session: Session, ctx: SeedContext) -> None:
     """The provincial plan and four national policy documents (to be checked), and two demo notices."""
-    from portal.auth.models import User
+    from portal.auth.queries import user_by_email
     from portal.notices import services
     from portal.notices.models import Notice
 
     if session.scalar(select(Notice.id).where(Notice.is_demo).limit(1)) is not None:
         return
-    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
+    staff = user_by_email(session, "staff@demo.sdbra.cn")
     if staff is None:
         return
     title = "山东省新能源汽车动力蓄电池回收利用工作实施方案"

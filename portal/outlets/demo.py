@@ -27,15 +27,10 @@ def seed(session: Session, ctx: SeedContext) -> None:
     if not report.written:
         raise RuntimeError(f"demo outlets did not import: {report.errors[:3]}")
     # Outlets run by a member car maker belong to its recycling network.
-    from portal.members.models import Enterprise, EnterpriseActivity
     from portal.outlets.models import OutletMaker
+    from portal.outlets.queries import vehicle_makers
 
-    rows = session.execute(
-        select(Enterprise.name, Enterprise.id)
-        .join(EnterpriseActivity, EnterpriseActivity.enterprise_id == Enterprise.id)
-        .where(Enterprise.status == "member", EnterpriseActivity.activity == "vehicle_maker")
-    )
-    makers = {name: enterprise_id for name, enterprise_id in rows}
+    makers = {name: enterprise_id for enterprise_id, name in vehicle_makers(session)}
     for outlet in session.scalars(select(Outlet).where(Outlet.operator_name.in_(list(makers)))):
         outlet.makers = [OutletMaker(enterprise_id=makers[outlet.operator_name])]
     rng = random.Random(520)

@@ -13,13 +13,13 @@ from portal.demo import SeedContext
 
 def seed(session: Session, ctx: SeedContext) -> None:
     """Two training materials (one for members only) and an upcoming event with registrations."""
-    from portal.auth.models import User
+    from portal.auth.queries import user_by_email
     from portal.training import services
     from portal.training.models import TrainingMaterial
 
     if session.scalar(select(TrainingMaterial.id).where(TrainingMaterial.is_demo).limit(1)) is not None:
         return
-    staff = session.scalar(select(User).where(User.email == "staff@demo.sdbra.cn"))
+    staff = user_by_email(session, "staff@demo.sdbra.cn")
     if staff is None:
         return
     materials = [
@@ -66,7 +66,7 @@ def seed(session: Session, ctx: SeedContext) -> None:
         is_demo=True,
     )
     for email in ("contact01@demo.sdbra.cn", "contact02@demo.sdbra.cn", "contact03@demo.sdbra.cn"):
-        user = session.scalar(select(User).where(User.email == email))
+        user = user_by_email(session, email)
         if user is not None:
             services.register(session, user, event.id)  # the third joins the waiting list
     ctx.created.append("training")
