@@ -24,6 +24,7 @@ from portal.campaigns.models import (
     RectificationFile,
 )
 from portal.core.enums import CITIES
+from portal.core.sql import get_or_not_found
 from portal.errors import DomainError, NotFound
 from portal.outlets.models import Outlet
 
@@ -51,18 +52,12 @@ def latest_checklist(session: Session) -> ChecklistVersion | None:
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
     """The campaign with this id; NotFound when there is none."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("核查活动不存在。"))
-    return campaign
+    return get_or_not_found(session, Campaign, campaign_id, _("核查活动不存在。"))
 
 
 def get_inspection(session: Session, inspection_id: int) -> Inspection:
     """The inspection with this id; NotFound when there is none."""
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None:
-        raise NotFound(_("核查记录不存在。"))
-    return inspection
+    return get_or_not_found(session, Inspection, inspection_id, _("核查记录不存在。"))
 
 
 def scope_entry(session: Session, campaign_id: int, outlet_id: int) -> tuple[Campaign, Outlet]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from portal.consultations.models import Clause, Comment, Consultation
 from portal.core import clock
 from portal.core.actors import is_staff_reader
-from portal.errors import NotFound
+from portal.core.sql import get_or_not_found
 
 EXPORT_COLUMNS = ("序号", "章条编号", "意见内容", "提出单位", "处理意见", "备注")
 
@@ -21,18 +21,12 @@ def rounds(session: Session) -> list[Consultation]:
 
 def get_round(session: Session, consultation_id: int) -> Consultation:
     """A round with its clauses; NotFound when there is none."""
-    found = session.get(Consultation, consultation_id)
-    if found is None:
-        raise NotFound(_("该征求意见不存在。"))
-    return found
+    return get_or_not_found(session, Consultation, consultation_id, _("该征求意见不存在。"))
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:
     """A comment; NotFound when there is none."""
-    comment = session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound(_("该意见不存在。"))
-    return comment
+    return get_or_not_found(session, Comment, comment_id, _("该意见不存在。"))
 
 
 def get_clause(session: Session, clause_id: int) -> Clause | None:

@@ -11,3 +11,13 @@ def insert_ignore(session: Session, model, values: dict) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+def get_or_not_found(session: Session, model, object_id, message: str):
+    """The row of model with this primary key; NotFound(message) when there is none."""
+    from portal.errors import NotFound
+
+    found = session.get(model, object_id)
+    if found is None:
+        raise NotFound(message)
+    return found

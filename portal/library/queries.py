@@ -13,6 +13,7 @@ from portal import search
 from portal.core import audit
 from portal.core.enums import STANDARD_LEVELS, STANDARD_STATES, STANDARD_TOPICS
 from portal.core.paging import Page
+from portal.core.sql import get_or_not_found
 from portal.errors import DomainError, NotFound
 from portal.library.models import Standard, StandardAttachment, StandardVersion
 from portal.library.numbers import StandardNumber, parse_number
@@ -39,10 +40,7 @@ VALUE_FIELDS = (
 
 def get_standard(session: Session, standard_id: int) -> Standard:
     """A standard, drafts too; NotFound when there is none."""
-    standard = session.get(Standard, standard_id)
-    if standard is None:
-        raise NotFound(_("标准不存在。"))
-    return standard
+    return get_or_not_found(session, Standard, standard_id, _("标准不存在。"))
 
 
 def get_public(session: Session, standard_id: int) -> Standard:

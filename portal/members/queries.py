@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal.auth import queries as auth_queries
 from portal.core import clock, roles
 from portal.core.enums import ACTIVITIES, CITIES, TIERS
+from portal.core.sql import get_or_not_found
 from portal.core.tokens import hash_token
 from portal.errors import DomainError, NotFound
 from portal.members.models import (
@@ -109,10 +110,7 @@ def memberships(state: str | None = None) -> Select:
 
 
 def get_enterprise(session: Session, enterprise_id: int) -> Enterprise:
-    enterprise = session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise NotFound(_("企业不存在。"))
-    return enterprise
+    return get_or_not_found(session, Enterprise, enterprise_id, _("企业不存在。"))
 
 
 def find_application(session: Session, application_id: int) -> MembershipApplication | None:
@@ -127,10 +125,7 @@ def get_application(session: Session, application_id: int) -> MembershipApplicat
 
 
 def get_membership(session: Session, membership_id: int) -> Membership:
-    membership = session.get(Membership, membership_id)
-    if membership is None:
-        raise NotFound(_("会员不存在。"))
-    return membership
+    return get_or_not_found(session, Membership, membership_id, _("会员不存在。"))
 
 
 def find_whitelist_request(session: Session, request_id: int) -> WhitelistRequest | None:

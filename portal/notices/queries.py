@@ -8,16 +8,14 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from portal.core.sql import get_or_not_found
 from portal.errors import NotFound
 from portal.notices.models import Notice, NoticeAttachment
 
 
 def get_notice(session: Session, notice_id: int) -> Notice:
     """A notice, scheduled ones too; NotFound when there is none."""
-    notice = session.get(Notice, notice_id)
-    if notice is None:
-        raise NotFound(_("该通知不存在。"))
-    return notice
+    return get_or_not_found(session, Notice, notice_id, _("该通知不存在。"))
 
 
 def visible_notice(session: Session, notice_id: int, today: dt.date, *, staff: bool) -> Notice | None:

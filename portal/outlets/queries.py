@@ -16,7 +16,8 @@ from portal import search
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 from portal.core.geo import haversine_km
 from portal.core.paging import Page
-from portal.errors import DomainError, NotFound
+from portal.core.sql import get_or_not_found
+from portal.errors import DomainError
 from portal.outlets.models import Outlet, OutletStatusChange
 
 OPEN_STATES = ("pending", "compliant", "rectifying")
@@ -164,10 +165,7 @@ def districts(session: Session, city: str | None) -> list[str]:
 
 def get_outlet(session: Session, outlet_id: int) -> Outlet:
     """The outlet with this id; NotFound when there is none."""
-    outlet = session.get(Outlet, outlet_id)
-    if outlet is None:
-        raise NotFound(_("网点不存在。"))
-    return outlet
+    return get_or_not_found(session, Outlet, outlet_id, _("网点不存在。"))
 
 
 def get_by_code(session: Session, code: str) -> Outlet | None:

@@ -12,16 +12,13 @@ from sqlalchemy.orm import Session
 
 from portal.core import clock
 from portal.core.permissions import can_see_members_only
-from portal.errors import NotFound
+from portal.core.sql import get_or_not_found
 from portal.training.models import TrainingEvent, TrainingFile, TrainingMaterial, TrainingRegistration
 
 
 def get_material(session: Session, material_id: int) -> TrainingMaterial:
     """A material; NotFound when there is none."""
-    material = session.get(TrainingMaterial, material_id)
-    if material is None:
-        raise NotFound(_("培训资料不存在。"))
-    return material
+    return get_or_not_found(session, TrainingMaterial, material_id, _("培训资料不存在。"))
 
 
 def get_file(session: Session, file_id: int) -> TrainingFile | None:
@@ -51,10 +48,7 @@ def materials(session: Session, *, topic: str | None = None) -> list[TrainingMat
 
 def get_event(session: Session, event_id: int) -> TrainingEvent:
     """An event; NotFound when there is none."""
-    event = session.get(TrainingEvent, event_id)
-    if event is None:
-        raise NotFound(_("培训活动不存在。"))
-    return event
+    return get_or_not_found(session, TrainingEvent, event_id, _("培训活动不存在。"))
 
 
 def upcoming_events(session: Session) -> list[TrainingEvent]:
