@@ -160,7 +160,6 @@ def decide(application_id: int):
 @staff_required
 def assign(application_id: int):
     form = AssignForm()
-    form.validate_on_submit()
     action = partial(
         applications.assign_reviewer, uow.session(), current_actor(), application_id, _id(form.reviewer_id.data)
     )
@@ -231,7 +230,6 @@ def payment(membership_id: int):
 @staff_required
 def suspend(membership_id: int):
     form = SuspendForm()
-    form.validate_on_submit()
     action = partial(memberships.suspend, uow.session(), current_actor(), membership_id, form.reason.data or "")
     return _button(action, _("会员资格已暂停。"), "staff.membership", membership_id=membership_id)
 
@@ -293,7 +291,6 @@ def whitelist_requests():
 @staff_required
 def decide_whitelist(request_id: int, decision: str):
     form = WhitelistDecisionForm()
-    form.validate_on_submit()
 
     def decide():
         approve, reason = decision == "approve", form.reason.data or ""

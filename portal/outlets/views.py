@@ -142,7 +142,6 @@ def set_makers(code: str):
 def change_status(code: str):
     outlet = _outlet(code)
     form = StatusForm()
-    form.validate_on_submit()
     status, reason = form.status.data or "", form.reason.data or ""
     if attempt(lambda: services.set_status(uow.session(), current_actor(), outlet.id, status, reason)) is None:
         return redirect(url_for("outlets.detail", code=code)), 303
