@@ -11,10 +11,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from portal.auth.queries import enterprise_user_ids, staff_ids
+from portal.auth.queries import staff_ids
 from portal.campaigns import queries
 from portal.campaigns.models import RectificationAnswer, RectificationFile
-from portal.campaigns.services import EVIDENCE_KINDS, TEXT_MAX
+from portal.campaigns.services import EVIDENCE_KINDS, TEXT_MAX, notify_operator
 from portal.core import audit, clock
 from portal.core.actors import require_staff
 from portal.core.files import CheckedUpload
@@ -110,13 +110,6 @@ def decide_rectification(
         {"rectification_state": "answered"},
         {"rectification_state": inspection.rectification_state, "answer_id": answer.id, "reason": reason},
     )
-    if outlet.operator_enterprise_id:
-        title = _("整改已通过：%(o)s", o=outlet.name) if accept else _("整改未通过，请继续整改：%(o)s", o=outlet.name)
-        notify(
-            session,
-            enterprise_user_ids(session, outlet.operator_enterprise_id, admins_only=True),
-            title,
-            reason,
-            link=f"/account/inspections/{inspection.id}",
-        )
+    title = _("整改已通过：%(o)s", o=outlet.name) if accept else _("整改未通过，请继续整改：%(o)s", o=outlet.name)
+    notify_operator(session, outlet, inspection, title, reason)
     return answer

@@ -317,11 +317,12 @@ def record_inspection(
         else:
             title = _("网点核查结论为关闭：%(o)s", o=outlet.name)
             body = _("该网点已在公开名录中标为“已关闭”。")
-        notify(
-            session,
-            enterprise_user_ids(session, outlet.operator_enterprise_id, admins_only=True),
-            title,
-            body,
-            link=f"/account/inspections/{inspection.id}",
-        )
+        notify_operator(session, outlet, inspection, title, body)
     return inspection
+
+
+def notify_operator(session: Session, outlet, inspection, title: str, body: str) -> None:
+    """Tell the admins of the outlet's operating member about its inspection (none: nobody to tell)."""
+    if outlet.operator_enterprise_id:
+        admins = enterprise_user_ids(session, outlet.operator_enterprise_id, admins_only=True)
+        notify(session, admins, title, body, link=f"/account/inspections/{inspection.id}")
