@@ -86,12 +86,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal.errors import register_error_handlers
     from portal.features import register_features
-    from portal.web import register_web
+    from portal.web import register_enumeration_filters, register_web
 
     app.url_map.converters["int"] = DatabaseInteger
     register_error_handlers(app)
     register_web(app)
     register_features(app)
+    register_enumeration_filters(app)
     _register_cli(app)
 
     @app.teardown_request

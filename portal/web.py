@@ -62,6 +62,12 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = clock.format_datetime
     app.jinja_env.filters["date"] = clock.format_date
     app.jinja_env.filters["yuan"] = format_fen
-    # Every enumeration, wherever a feature defines it, is a label filter: {{ code|outlet_types }}.
+
+
+def register_enumeration_filters(app: Flask) -> None:
+    """Every enumeration, wherever a feature defines it, is a label filter: {{ code|outlet_types }}.
+
+    Called once the features are registered, so that the enumerations of their modules exist.
+    """
     for enum in enums.REGISTRY.values():
         app.jinja_env.filters[enum.name] = enum.label
