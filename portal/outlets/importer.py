@@ -7,16 +7,15 @@ is invalid (``skip_invalid`` writes the valid ones).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from portal.core import spreadsheets
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
-from portal.core.spreadsheets import to_csv, to_xlsx
+from portal.core.spreadsheets import FileError, read_rows, read_upload, to_csv, to_xlsx  # noqa: F401
 from portal.errors import DomainError
 from portal.outlets import services
 from portal.outlets.models import Outlet
@@ -101,96 +100,13 @@ class ImportReport:
         return self.created + self.updated + self.unchanged + self.rejected
 
 
-class FileError(DomainError):
-    """The file as a whole cannot be read (format, encoding, header)."""
-
-
-def read_upload(file_storage, max_bytes: int) -> tuple[bytes, str]:
-    """(bytes, file name) of an uploaded import file; DomainError on the file field when none or too big."""
-    data = file_storage.stream.read(max_bytes + 1) if file_storage and file_storage.filename else b""
-    if not data:
-        raise DomainError(_("请选择要导入的文件。"), {"file": _("请选择要导入的文件。")})
-    if len(data) > max_bytes:
-        message = _("文件过大：不能超过 %(mb)s MB。", mb=f"{max_bytes / 1024 / 1024:g}")
-        raise DomainError(message, {"file": message})
-    return data, file_storage.filename
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or GBK/GB18030, detected."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileError(_("无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV。"))
-
-
-def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(row number as in a spreadsheet, cells)]) from CSV or XLSX bytes."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx") or data[:2] == b"PK":
-        return _read_xlsx(data)
-    if not (name.endswith(".csv") or name.endswith(".txt") or not name):
-        raise FileError(_("只支持 CSV 或 XLSX 文件。"))
-    text = decode_csv(data)
-    reader = csv.reader(io.StringIO(text))
-    rows = [(i, [c.strip() for c in r]) for i, r in enumerate(reader, start=1)]
-    rows = [(i, r) for i, r in rows if any(r)]
-    if not rows:
-        raise FileError(_("文件是空的。"))
-    return rows[0][1], rows[1:]
-
-
-def _read_xlsx(data: bytes):
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FileError(_("无法读取 XLSX 文件：%(e)s", e=type(exc).__name__)) from None
-    sheet = workbook.worksheets[0]
-    rows = []
-    for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = [_cell(v) for v in row]
-        if any(cells):
-            rows.append((i, cells))
-    workbook.close()
-    if not rows:
-        raise FileError(_("文件是空的。"))
-    return rows[0][1], rows[1:]
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) > 1e6:
-        return str(int(value))  # a phone number or code stored as a number
-    return str(value).strip()
-
-
 def map_header(header: list[str]) -> dict[int, str]:
     """Column index -> input field; FileError when a required column is missing or repeated."""
-    mapping: dict[int, str] = {}
-    for index, title in enumerate(header):
-        key = HEADERS.get(title.strip().lstrip("\ufeff").lower()) or HEADERS.get(title.strip())
-        if key is None:
-            continue
-        if key in mapping.values():
-            raise FileError(_("表头“%(t)s”重复。", t=title))
-        mapping[index] = key
-    missing = [f for f in REQUIRED if f not in mapping.values()]
-    if missing:
-        names = "、".join(_column_title(f) for f in missing)
-        raise FileError(_("缺少必需的列：%(names)s。", names=names))
-    return mapping
+    return spreadsheets.map_header(header, HEADERS, REQUIRED)
 
 
 def _column_title(field_name: str) -> str:
-    for title, key in HEADERS.items():
-        if key == field_name and not title.isascii():
-            return f"{title}/{field_name}"
-    return field_name
+    return spreadsheets.column_title(HEADERS, field_name)
 
 
 def import_outlets(
