@@ -17,6 +17,7 @@ class Defaults:
     PORTAL_INDEX_DIR: str | None = None  # search index; default inside the data dir
     SECRET_KEY: str | None = None
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # the global request cap (413 above it)
+    IDEMPOTENCY_TTL_HOURS = 24  # how long the answer to a POST with an Idempotency-Key is kept
     UPLOAD_MAX_LICENCE = 10 * 1024 * 1024
     UPLOAD_MAX_IMAGE = 2 * 1024 * 1024
     UPLOAD_MAX_ATTACHMENT = 50 * 1024 * 1024
@@ -24,6 +25,7 @@ class Defaults:
     UPLOAD_MAX_NOTICE_FILES = 10  # attachments a notice may hold
     UPLOAD_MAX_TRAINING_FILE = 50 * 1024 * 1024  # each PDF or PPTX of a training material
     UPLOAD_MAX_TRAINING_FILES = 10  # files a training material may hold
+    UPLOAD_MAX_REGISTRY_IMPORT = 30 * 1024 * 1024  # a battery or event upload (CSV or XLSX)
     UPLOAD_MAX_OUTLET_IMPORT = 20 * 1024 * 1024  # an outlet import file (CSV or XLSX)
     UPLOAD_MAX_INSPECTION_PHOTO = 5 * 1024 * 1024  # each site photo of an inspection
     UPLOAD_MAX_INSPECTION_PHOTOS = 12  # photos an inspection may hold

@@ -25,6 +25,13 @@ class DomainError(Exception):
         self.fields = fields or {}
 
 
+class Unauthorized(DomainError):
+    """No valid credentials (an unknown or revoked API token)."""
+
+    code = "unauthorized"
+    status = 401
+
+
 class NotFound(DomainError):
     code = "not_found"
     status = 404

@@ -17,11 +17,15 @@ health_bp = Blueprint("health", __name__)
 
 def init_app(app) -> None:
     """/healthz, and the API under /api/v1 (token or session callers; no CSRF form tokens)."""
+    from portal.api import idempotency
+    from portal.api.views import tokens_bp
     from portal.extensions import csrf
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(tokens_bp)
     app.register_blueprint(bp, url_prefix="/api/v1")
     csrf.exempt(bp)
+    idempotency.apply(app, bp.name)
 
 
 def member_item(enterprise) -> dict:

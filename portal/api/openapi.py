@@ -76,6 +76,15 @@ MEMBER = {
 }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any 1-255 printable characters, unique per request the caller means (e.g. a UUID).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
 def page_of(ref: str) -> dict:
     return {
         "type": "object",
@@ -97,6 +106,16 @@ def error_response(description: str) -> dict:
     }
 
 
+def write_errors() -> dict:
+    """The refusals every writing endpoint can answer."""
+    return {
+        "401": error_response("No token, or an unknown or revoked one."),
+        "403": error_response("The token lacks the scope, or the caller may not do this."),
+        "404": error_response("No such battery, or the caller may not see it."),
+        "422": error_response("The body is invalid, an item breaks a rule (fields say which), or the key was reused."),
+    }
+
+
 def document(app) -> dict:
     """The whole document: the endpoints defined here and those other features describe()."""
     return {
@@ -104,7 +123,12 @@ def document(app) -> dict:
         "info": {
             "title": "山东省动力电池回收利用协会 公共服务平台 API",
             "version": "1.0.0",
-            "description": "Public, read-only data of the association's portal. Errors use one envelope: "
+            "description": "Public data of the association's portal, and the registry for member systems. "
+            "Reads of public data need no credentials; member endpoints take `Authorization: Bearer <token>` "
+            "(tokens are created by an enterprise's administrator under /account/tokens, with scopes). "
+            "Every POST honours an `Idempotency-Key` header: the same key and body repeat the first answer "
+            "(marked `Idempotent-Replayed: true`) and write nothing; the same key with another body is "
+            "answered 422. Errors use one envelope: "
             '{"error": {"code", "message", "fields"}}.',
         },
         "servers": [{"url": app.config["PORTAL_BASE_URL"].rstrip("/") + "/api/v1"}],
@@ -148,5 +172,8 @@ def document(app) -> dict:
             },
             **_FEATURE_PATHS,
         },
-        "components": {"schemas": {"Member": MEMBER, "Error": ERROR, **_FEATURE_SCHEMAS}},
+        "components": {
+            "schemas": {"Member": MEMBER, "Error": ERROR, **_FEATURE_SCHEMAS},
+            "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"}},
+        },
     }

@@ -38,6 +38,27 @@ class SystemActor:
         return f"system:{self.name}"
 
 
+@dataclass(frozen=True)
+class TokenActor:
+    """A member enterprise's system calling the API with one of its tokens (portal.api.tokens)."""
+
+    token_id: int
+    token_name: str
+    enterprise_id: int
+    scopes: frozenset[str]
+
+    id = None  # no user account behind it: the token is the actor
+    email = ""
+    role = "api_token"
+    is_authenticated = True
+    is_member = True
+    is_active = True
+
+    @property
+    def label(self) -> str:
+        return f"token:{self.token_id}:{self.token_name}"
+
+
 def system(name: str) -> SystemActor:
     """A system actor for the named command, job or step."""
     return SystemActor(name)
@@ -80,6 +101,6 @@ def require_staff(actor, message: str | None = None) -> None:
 def actor_label(actor) -> str:
     """How the actor is named in the audit log and in histories: e-mail, then name, then system name."""
     _checked(actor)
-    if isinstance(actor, SystemActor):
+    if isinstance(actor, SystemActor | TokenActor):
         return actor.label
     return getattr(actor, "email", "") or getattr(actor, "name", "") or "system"

@@ -73,7 +73,7 @@ _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
 def parse_datetime(
     raw: str | dt.datetime | None, *, field: str | None = None, required: bool = False
 ) -> dt.datetime | None:
-    """A Shandong date and time from "2026-12-10 09:00" (any date form parse_date takes; ISO "T" too).
+    """A Shandong date and time from "2026-12-10 09:00" (any date form parse_date takes; ISO 8601 too).
 
     A datetime without a zone is taken as Shandong time; a date alone means its midnight. Empty input
     gives None (or, with required, an error); anything else that is not a time raises DomainError.
@@ -82,6 +82,12 @@ def parse_datetime(
 
     if isinstance(raw, dt.datetime):
         return raw if raw.tzinfo else raw.replace(tzinfo=LOCAL_TZ)
+    try:  # ISO 8601 as systems send it, with or without a zone ("2026-12-10T09:00:00+08:00", "...Z")
+        iso = dt.datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        iso = None
+    if iso is not None:
+        return iso if iso.tzinfo else iso.replace(tzinfo=LOCAL_TZ)
     text = " ".join((raw or "").replace("T", " ").split())
     if not text:
         if required:

@@ -236,3 +236,10 @@ def enterprise_ids_by_credit_code(session: Session) -> dict[str, int]:
     """Admitted members' credit codes -> enterprise id, read once (e.g. for a whole outlet import)."""
     rows = session.execute(select(Enterprise.credit_code, Enterprise.id).where(Enterprise.status == "member"))
     return {code: enterprise_id for code, enterprise_id in rows}
+
+
+def member_by_credit_code(session: Session, credit_code: str) -> Enterprise | None:
+    """The admitted member with this (normalised) credit code, or None."""
+    return session.scalar(
+        select(Enterprise).where(Enterprise.credit_code == credit_code, Enterprise.status == "member")
+    )

@@ -211,3 +211,23 @@ def maker_names(session: Session, outlet: Outlet) -> list[tuple[int, str]]:
     if not ids:
         return []
     return [(i, n) for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))]
+
+
+def outlets_in_network(session: Session, enterprise_id: int) -> set[int]:
+    """Ids of the outlets in a car maker's recycling network (where it is one of the outlet's makers)."""
+    from portal.outlets.models import OutletMaker
+
+    return set(session.scalars(select(OutletMaker.outlet_id).where(OutletMaker.enterprise_id == enterprise_id)))
+
+
+def by_codes(session: Session, codes) -> dict[str, Outlet]:
+    """The outlets with these (normalised) codes, by code."""
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return {o.code: o for o in session.scalars(select(Outlet).where(Outlet.code.in_(wanted)))}
+
+
+def get_by_id(session: Session, outlet_id: int) -> Outlet | None:
+    """The outlet with this id, or None."""
+    return session.get(Outlet, outlet_id)

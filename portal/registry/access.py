@@ -1,0 +1,73 @@
+"""Who may see a battery and who may move it: one rule each, asked by the views, the API and the services.
+
+* see: staff and observers; every enterprise that has held the battery or been sent it (its
+  parties); a car maker while the battery is at an outlet in its network. Everyone else is told
+  the battery does not exist (404), so a code's existence is not disclosed.
+* move: the current holder; a car maker for a battery at an outlet in its network; staff.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.core.actors import is_staff, is_staff_reader
+from portal.errors import NotFound
+from portal.registry.models import Battery, BatteryParty
+
+
+def enterprise_of(actor) -> int | None:
+    return getattr(actor, "enterprise_id", None) if getattr(actor, "is_member", False) else None
+
+
+def is_party(session: Session, battery_id: int, enterprise_id: int | None) -> bool:
+    if enterprise_id is None:
+        return False
+    return session.get(BatteryParty, (battery_id, enterprise_id)) is not None
+
+
+def can_see(session: Session, actor, battery: Battery, network: set[int] | None = None) -> bool:
+    """May actor see this battery and its whole chain?"""
+    if actor is None:
+        return False
+    if is_staff_reader(actor):
+        return True
+    enterprise_id = enterprise_of(actor)
+    if enterprise_id is None:
+        return False
+    if is_party(session, battery.id, enterprise_id):
+        return True
+    return battery.location_outlet_id is not None and battery.location_outlet_id in _network(
+        session, enterprise_id, network
+    )
+
+
+def _network(session: Session, enterprise_id: int, network: set[int] | None) -> set[int]:
+    if network is not None:
+        return network
+    from portal.outlets.queries import outlets_in_network
+
+    return outlets_in_network(session, enterprise_id)
+
+
+def may_move(session: Session, actor, battery: Battery, network: set[int] | None = None) -> bool:
+    """May actor report the battery's next move (not an intake: see may_receive)?"""
+    if is_staff(actor):
+        return True
+    enterprise_id = enterprise_of(actor)
+    if enterprise_id is None or battery.in_transit:
+        return False
+    if battery.holder_enterprise_id == enterprise_id:
+        return True
+    return battery.location_outlet_id is not None and battery.location_outlet_id in _network(
+        session, enterprise_id, network
+    )
+
+
+def visible_battery(session: Session, actor, code: str) -> Battery:
+    """The battery with this normalised code if actor may see it; NotFound otherwise (also when it exists)."""
+    battery = session.scalar(select(Battery).where(Battery.code == code))
+    if battery is None or not can_see(session, actor, battery):
+        raise NotFound(_("没有找到编码为 %(code)s 的电池，或您无权查看。", code=code))
+    return battery
