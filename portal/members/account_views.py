@@ -55,10 +55,15 @@ def profile_data(form: ProfileForm, *, with_bank: bool) -> enterprises.ProfileDa
 @bp.get("/account")
 @member_required
 def index():
+    from portal.registry import queries as registry
+
     db = uow.session()
+    enterprise_id = current_user.enterprise_id
     return render_template(
         "account/index.html",
-        enterprise=queries.get_enterprise(db, current_user.enterprise_id),
+        batteries=registry.counts(db, enterprise_id),
+        incoming=registry.transfers_to(db, enterprise_id)[:5],
+        enterprise=queries.get_enterprise(db, enterprise_id),
         application=queries.current_application(db, current_user),
         fees=queries.tier_fees(db),
         resubmit_form=ResubmitForm(),

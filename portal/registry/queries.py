@@ -59,13 +59,14 @@ def chain(session: Session, battery: Battery) -> list[ChainEntry]:
     entries: dict[int, ChainEntry] = {}
     ordered: list[ChainEntry] = []
     for event in events:
-        if event.corrects_event_id and event.corrects_event_id in entries:
-            entries[event.corrects_event_id].corrections.append(event)
+        if event.corrects_event_id:
             continue
         code, name = outlets.get(event.outlet_id, (None, None))
         entry = ChainEntry(event, code, name, transfers.get(event.id))
         entries[event.id] = entry
         ordered.append(entry)
+    for event in sorted((e for e in events if e.corrects_event_id), key=lambda e: e.id):
+        entries[event.corrects_event_id].corrections.append(event)
     return ordered
 
 

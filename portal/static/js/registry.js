@@ -18,7 +18,7 @@ document.addEventListener("DOMContentLoaded", () => {
       fetch(pollUrl, { credentials: "same-origin" }).then((r) => r.json()).then((p) => {
         if (p.total) {
           bar.value = Math.round((100 * p.done) / p.total);
-          text.textContent = text.dataset.working.replace("%(done)s", p.done).replace("%(total)s", p.total);
+          text.textContent = text.dataset.working.replace("{done}", p.done).replace("{total}", p.total);
         }
       }).catch(() => {});
     };
