@@ -85,6 +85,7 @@ ENV_KEYS = {
     "SITE_PSB_NUMBER": str,
     "PRODUCTION": bool,
     "MEMBERSHIP_GRACE_DAYS": int,
+    "IDEMPOTENCY_TTL_HOURS": int,
 }
 
 
