@@ -11,10 +11,21 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
+
+
+@dataclass
+class RowError:
+    """One bad row of an uploaded file: its number as a spreadsheet shows it, the column, the reason."""
+
+    row: int
+    column: str
+    message: str
+
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

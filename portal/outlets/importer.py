@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal.core import spreadsheets
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
-from portal.core.spreadsheets import FileError, read_rows, read_upload, to_csv, to_xlsx  # noqa: F401
+from portal.core.spreadsheets import FileError, RowError, read_rows, read_upload, to_csv, to_xlsx  # noqa: F401
 from portal.errors import DomainError
 from portal.outlets import services
 from portal.outlets.models import Outlet
@@ -77,13 +77,6 @@ EXPORT_COLUMNS = [
     ("最近核查日期", "last_verified_on"),
 ]
 COMPARED = (*services.VALUE_FIELDS,)
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass

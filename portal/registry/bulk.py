@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal.core import clock, progress, spreadsheets
-from portal.core.spreadsheets import FileError
+from portal.core.spreadsheets import FileError, RowError
 from portal.errors import DomainError
 from portal.registry import events, services
 from portal.registry.lifecycle import CHEMISTRIES, EVENTS, RECOVERED_METALS, STATES
@@ -82,13 +82,6 @@ EVENT_HEADERS = {
     "corrects_event_id": "corrects_event_id",
 }
 EVENT_REQUIRED = ("code", "event", "occurred_at")
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
