@@ -422,3 +422,98 @@ def test_a_correction_is_a_new_event_pointing_at_the_one_it_corrects(world, api)
     assert sold_entry["occurred_at"].startswith("2026-11-02T09:00")  # the original is unchanged
     assert sold_entry["corrections"][0]["note"] == "出库单时间录错"
     assert record["state"] == "in_transit"
+
+
+def test_a_car_maker_reports_for_an_outlet_in_its_network_another_car_maker_cannot(world, api, session):
+    from portal.members.queries import get_enterprise
+    from tests.factories import make_member
+
+    code = _register(api, world.maker.token)
+    api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.maker.token,
+        json={"event": "sold", "occurred_at": "2026-11-02 08:00", "counterparty_credit_code": world.car.credit_code},
+    )
+    api("POST", f"/batteries/{code}/receipt", world.car.token, json={"accept": True, "occurred_at": "2026-11-02 08:05"})
+    api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.car.token,
+        json={"event": "fitted", "occurred_at": "2026-11-02 08:10", "vin": "LFV2A21K8G4043336"},
+    )
+    api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.car.token,
+        json={
+            "event": "retired",
+            "occurred_at": "2026-11-02 08:20",
+            "counterparty_credit_code": world.outlet_operator.credit_code,
+            "outlet_code": world.outlet_code,
+        },
+    )
+    rival, _admin = make_member(session, name="另一家整车企业", activities=("vehicle_maker",))
+    rival_token = make_token(session, get_enterprise(session, rival.id))
+    session.commit()
+    refused = api(
+        "POST",
+        f"/batteries/{code}/events",
+        rival_token,
+        json={"event": "outlet_intake", "occurred_at": "2026-11-02 08:30"},
+    )
+    assert refused.status_code == 422
+    # The car maker whose network holds the outlet reports the outlet's intake and dispatch (the outlets report to it).
+    intake = api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.car.token,
+        json={"event": "outlet_intake", "occurred_at": "2026-11-02 08:30"},
+    )
+    assert intake.status_code == 201, intake.get_json()
+    assert intake.get_json()["battery"]["holder"]["credit_code"] == world.outlet_operator.credit_code
+    out = api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.car.token,
+        json={
+            "event": "outlet_dispatch",
+            "occurred_at": "2026-11-02 08:40",
+            "counterparty_credit_code": world.recycler.credit_code,
+        },
+    )
+    assert out.status_code == 201, out.get_json()
+
+
+def test_staff_may_correct_any_event(world, api, session, client, login):
+    from tests.factories import make_user
+
+    code = _register(api, world.maker.token)
+    sold = api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.maker.token,
+        json={"event": "sold", "occurred_at": "2026-11-02 09:00", "counterparty_credit_code": world.car.credit_code},
+    )
+    staff = make_user(session, "staff")
+    session.commit()
+    from portal.core.uow import unit_of_work
+    from portal.registry import events, services
+
+    with unit_of_work() as s:
+        events.report_events(
+            s,
+            staff,
+            [
+                services.EventInput(
+                    code=code,
+                    event="sold",
+                    occurred_at="2026-11-02 08:00",
+                    corrects_event_id=sold.get_json()["event"]["id"],
+                    note="按出库单更正",
+                )
+            ],
+            batch=False,
+        )
+    record = api("GET", f"/batteries/{code}", world.maker.token).get_json()
+    assert record["events"][-1]["corrections"][0]["note"] == "按出库单更正"
