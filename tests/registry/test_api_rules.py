@@ -10,6 +10,8 @@ from portal.core.audit import AuditEntry
 from portal.registry.models import Battery, BatteryEvent, BatteryTransfer
 from tests.factories import battery_code, make_token
 
+pytestmark = pytest.mark.db
+
 
 def _count(session, model) -> int:
     session.rollback()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import battery_code
+
+pytestmark = pytest.mark.db
 
 
 def test_a_pack_from_production_through_an_outlet_and_cascade_use_to_final_processing(world, api, at):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.registry.models import Battery, BatteryEvent, BatteryTransfer
 from tests.factories import battery_code, make_member, make_user
+
+pytestmark = pytest.mark.db
 
 
 def _count(session, model) -> int:
