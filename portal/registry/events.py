@@ -337,6 +337,9 @@ def _move(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: dt.
         parties.append((battery.id, ctx.enterprise_id))
     if "vin" in rule.needs:
         battery.vin = event.vin = vin
+    elif battery.state == "in_vehicle" and to_state != "in_vehicle":
+        # Out of the vehicle: the event keeps the VIN it left, the battery no longer has one.
+        event.vin, battery.vin = battery.vin, None
     if recovered is not None:
         for metal, value in recovered.items():
             setattr(event, f"recovered_{metal}_kg", value)
@@ -526,6 +529,14 @@ def may_receive(session: Session, actor, transfer: BatteryTransfer) -> bool:
     return transfer.outlet_id is not None and transfer.outlet_id in outlets_in_network(session, enterprise_id)
 
 
+def events_for(session: Session, battery: Battery) -> list[str]:
+    """The events the holder may report next for this battery (what the form offers)."""
+    codes_ = allowed_events(battery.state)
+    if battery.state == "new" and not _is_cascade_product(session, battery):
+        codes_ = [c for c in codes_ if c != "cascade_dispatch"]
+    return [c for c in codes_ if RULES[c].kind != INTAKE]
+
+
 def needs_no_intake(state: str) -> bool:
     """A battery sent on in this state (a sale, a cascade product shipped) is taken over by a plain receipt:
     no intake event applies to it."""
@@ -611,7 +622,9 @@ def refuse_transfer(session: Session, actor, code: str, reason: str) -> BatteryT
     return transfer
 
 
-def confirm_receipt(session: Session, actor, code: str, occurred_at, *, event: str | None = None, **details):
+def confirm_receipt(
+    session: Session, actor, code: str, occurred_at, *, event: str | None = None, demo: bool = False, **details
+):
     """The receiver confirms a transfer: with its intake event, or (after a sale or the shipping of a
     cascade-use product, which no intake event fits) a plain receipt."""
     battery, transfer, ctx = _decide_context(session, actor, code)
@@ -621,6 +634,7 @@ def confirm_receipt(session: Session, actor, code: str, occurred_at, *, event: s
             actor,
             [EventInput(code=battery.code, event=event, occurred_at=occurred_at, **details)],
             batch=False,
+            demo=demo,
         )[0]
     if not needs_no_intake(battery.state):
         raise DomainError(

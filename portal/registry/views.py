@@ -13,7 +13,7 @@ from portal.core.spreadsheets import read_upload
 from portal.core.views import current_actor, form_status, submit
 from portal.registry import access, bp, bulk, codes, events, queries, services
 from portal.registry.forms import BatteryForm, EventForm, ReceiptForm, RefuseForm, UploadForm
-from portal.registry.lifecycle import EVENTS, INTAKE, RULES, STATES, allowed_events
+from portal.registry.lifecycle import DISPATCH, EVENTS, INTAKE, RULES, STATES, allowed_events
 
 
 @bp.get("/lifecycle")
@@ -70,7 +70,7 @@ def _battery_page(code: str, *, event_form=None, receipt_form=None, refuse_form=
     may_receive = pending is not None and events.may_receive(db, actor, pending)
     may_move = access.may_move(db, actor, battery)
     event_form = event_form or EventForm(formdata=None)
-    event_form.fill_choices(allowed_events(battery.state))
+    event_form.fill_choices(events.events_for(db, battery))
     receipt_form = receipt_form or ReceiptForm(formdata=None)
     receipt_form.event.choices = _receipt_choices(db, battery, pending)
     forms = (event_form, receipt_form, refuse_form or RefuseForm(formdata=None))
@@ -89,12 +89,24 @@ def _battery_page(code: str, *, event_form=None, receipt_form=None, refuse_form=
             recoded_from=queries.recoded_from(db, battery),
             recoded_as=queries.recoded_as(db, battery),
             fields=codes.check(battery.code).fields,
+            dispatch_codes=[c for c, r in RULES.items() if r.kind == DISPATCH],
+            intake_codes=[c for c, r in RULES.items() if r.kind == INTAKE],
+            pending_outlet_code=_outlet_code(db, pending),
             event_form=forms[0],
             receipt_form=forms[1],
             refuse_form=forms[2],
         ),
         status,
     )
+
+
+def _outlet_code(db, pending) -> str | None:
+    if pending is None or pending.outlet_id is None:
+        return None
+    from portal.outlets.queries import get_by_id
+
+    outlet = get_by_id(db, pending.outlet_id)
+    return outlet.code if outlet else None
 
 
 def _receipt_choices(db, battery, pending) -> list[tuple[str, str]]:

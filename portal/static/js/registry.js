@@ -38,3 +38,18 @@ document.addEventListener("DOMContentLoaded", () => {
     xhr.send(new FormData(form));
   });
 });
+
+// The event form shows only the fields the chosen event needs (without this script, all of them).
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form.event-form");
+  if (!form) return;
+  const select = form.querySelector("select[name=event]");
+  const parts = form.querySelectorAll("[data-events]");
+  const show = () => {
+    parts.forEach((part) => {
+      part.hidden = !part.dataset.events.split(" ").includes(select.value);
+    });
+  };
+  select.addEventListener("change", show);
+  show();
+});
