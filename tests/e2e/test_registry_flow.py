@@ -105,7 +105,7 @@ def report_retirement(page: Page, chain: Chain, code: str, occurred_at: str) -> 
     report.get_by_label("发生时间").fill(occurred_at)
     report.get_by_label("回收服务网点编码").fill(chain.outlet_code)
     report.get_by_label("对方统一社会信用代码").fill(chain.operator_credit_code)
-    report.get_by_role("button", name="报送").click()
+    report.get_by_role("button", name="报送事件").click()
     expect(page).to_have_url(re.compile(rf"/registry/batteries/{code}#chain$"))
     expect(state_badge(page)).to_have_text("移交途中")
 
