@@ -5,6 +5,7 @@ Accounts are read through portal.auth.queries, never from the users table here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
@@ -243,3 +244,24 @@ def member_by_credit_code(session: Session, credit_code: str) -> Enterprise | No
     return session.scalar(
         select(Enterprise).where(Enterprise.credit_code == credit_code, Enterprise.status == "member")
     )
+
+
+@dataclass(frozen=True)
+class EnterpriseBrief:
+    """What other features need of an enterprise to name it: no relationships loaded."""
+
+    id: int
+    name: str
+    credit_code: str
+    status: str
+
+
+def enterprise_briefs(session: Session, enterprise_ids) -> dict[int, EnterpriseBrief]:
+    """Id, name, credit code and status of the given enterprises, in one query."""
+    ids = {i for i in enterprise_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.status).where(Enterprise.id.in_(ids))
+    )
+    return {row.id: EnterpriseBrief(*row) for row in rows}

@@ -57,6 +57,9 @@ class _Context:
     pending: dict[int, BatteryTransfer]
     calendar: object
     sent: list = field(default_factory=list)
+    parties: set[int] | None = None  # batteries the actor's enterprise is a party to
+    enterprises: dict = field(default_factory=dict)  # id -> EnterpriseBrief, read once per batch
+    outlets_by_id: dict = field(default_factory=dict)
 
 
 class _Refused(Exception):
@@ -74,19 +77,25 @@ def report_events(session: Session, actor, items: Sequence[EventInput], *, batch
         raise DomainError(_("一次最多报送%(n)d个事件。", n=MAX_BATCH), {"items": _("超过%(n)d项。", n=MAX_BATCH)})
     ctx = _context(session, actor, items)
     batteries = {b.code: b for b in _by_codes(session, {codes.normalize(str(i.code or "")) for i in items})}
-    ctx.pending = _pending(session, [b.id for b in batteries.values()])
+    ids = [b.id for b in batteries.values()]
+    ctx.pending = _pending(session, ids)
+    ctx.parties = access.party_battery_ids(session, ctx.enterprise_id, ids)
+    ctx.outlets_by_id = {o.id: o for o in ctx.outlets.values()}
     problems = Problems(batch)
     made: list[BatteryEvent] = []
     parties: list[tuple[int, int]] = []
-    for index, item in enumerate(items):
-        try:
-            event, new_parties = _apply(ctx, batteries, item)
-        except _Refused as refused:
-            problems.add(index, refused.name, refused.message)
-            continue
-        event.is_demo = demo
-        made.append(event)
-        parties.extend(new_parties)
+    # Checked in memory against what the batch read at the start: no query (or flush) per item.
+    with session.no_autoflush:
+        for index, item in enumerate(items):
+            try:
+                event, new_parties = _apply(ctx, batteries, item)
+            except _Refused as refused:
+                problems.add(index, refused.name, refused.message)
+                continue
+            event.is_demo = demo
+            made.append(event)
+            parties.extend(new_parties)
+            ctx.parties.update(b for b, e in new_parties if e == ctx.enterprise_id)
     problems.raise_if_any(_("事件未报送：请更正标出的错误（整批均未写入）。"))
     session.flush()
     _notify_receivers(session, ctx.sent)
@@ -104,9 +113,10 @@ def _context(session: Session, actor, items) -> _Context:
     if enterprise_id is None and not staff:
         raise DomainError(_("只有会员单位或协会工作人员可以报送溯源事件。"))
     if enterprise_id is not None and not staff:
-        from portal.members.queries import get_enterprise
+        from portal.members.queries import enterprise_briefs
 
-        if get_enterprise(session, enterprise_id).status != "member":
+        own = enterprise_briefs(session, [enterprise_id]).get(enterprise_id)
+        if own is None or own.status != "member":
             raise DomainError(_("只有已入会的会员单位可以报送溯源事件。"))
     now = clock.now()
     outlet_codes = {(i.outlet_code or "").strip().upper() for i in items}
@@ -148,7 +158,7 @@ def _apply(ctx: _Context, batteries: dict[str, Battery], item: EventInput):
     battery = batteries.get(code)
     if not code:
         raise _Refused("code", _("请填写电池编码。"))
-    if battery is None or not access.can_see(ctx.session, ctx.actor, battery, ctx.network):
+    if battery is None or not access.can_see(ctx.session, ctx.actor, battery, ctx.network, ctx.parties):
         raise _Refused("code", _("没有找到编码为 %(code)s 的电池，或您无权查看。", code=code))
     if item.corrects_event_id is not None:
         return _correction(ctx, battery, item), []
@@ -202,9 +212,7 @@ def _counterparty(ctx: _Context, item: EventInput, *, role: str) -> tuple[int | 
     member_id = ctx.members.get(credit_code)
     name = (item.counterparty_name or "").strip()
     if member_id is not None:
-        from portal.members.queries import get_enterprise
-
-        name = get_enterprise(ctx.session, member_id).name
+        name = _enterprise(ctx, member_id).name
     elif not name:
         raise _Refused("counterparty_name", _("对方不是协会会员单位：请填写其名称。"))
     elif len(name) > 200:
@@ -354,10 +362,9 @@ def _move(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: dt.
             _hold(battery, None, receiver_name, receiver_code, outlet, site)
             battery.state = to_state
         else:
-            ctx.session.flush()  # the dispatch event's id, for the transfer
             transfer = BatteryTransfer(
                 battery_id=battery.id,
-                dispatch_event_id=event.id,
+                dispatch_event=event,
                 sender_enterprise_id=battery.holder_enterprise_id,
                 sender_name=battery.holder_name,
                 sender_credit_code=battery.holder_credit_code,
@@ -433,9 +440,7 @@ def _intake(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: d
         if to_state is None:
             raise _state_refusal(battery, rule)
         if outlet is None and pending.outlet_id is not None:
-            outlet = next((o for o in ctx.outlets.values() if o.id == pending.outlet_id), None) or _outlet(
-                ctx, pending.outlet_id
-            )
+            outlet = _outlet(ctx, pending.outlet_id)
         if "outlet" in rule.needs and outlet is None:
             raise _Refused("outlet_code", _("网点入库须填写回收服务网点编码。"))
         if pending.sent_at and occurred < pending.sent_at:
@@ -447,15 +452,12 @@ def _intake(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: d
         event.outlet_id, event.site = (outlet.id if outlet else None), site
         event.counterparty_enterprise_id = pending.sender_enterprise_id
         event.counterparty_name, event.counterparty_credit_code = pending.sender_name, pending.sender_credit_code
-        ctx.session.flush()
         pending.state = "confirmed"
-        pending.intake_event_id = event.id
+        pending.intake_event = event
         pending.decided_at = ctx.now
         pending.decided_by = actor_label(ctx.actor)
         del ctx.pending[battery.id]
-        from portal.members.queries import get_enterprise
-
-        receiver = get_enterprise(ctx.session, pending.receiver_enterprise_id)
+        receiver = _enterprise(ctx, pending.receiver_enterprise_id)
         _hold(battery, receiver.id, receiver.name, receiver.credit_code, outlet, site)
         battery.state = to_state
         battery.last_event_at = occurred
@@ -489,9 +491,7 @@ def _intake(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: d
     event.counterparty_name, event.counterparty_credit_code = sender_name, sender_code
     event.counterparty_by_reporter = True
     event.evidence_document = evidence
-    from portal.members.queries import get_enterprise
-
-    me = get_enterprise(ctx.session, ctx.enterprise_id)
+    me = _enterprise(ctx, ctx.enterprise_id)
     _hold(battery, me.id, me.name, me.credit_code, outlet, site)
     battery.state = to_state
     battery.last_event_at = occurred
@@ -499,9 +499,21 @@ def _intake(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: d
 
 
 def _outlet(ctx: _Context, outlet_id: int):
+    """An outlet by id, read once per batch."""
     from portal.outlets.queries import get_by_id
 
-    return get_by_id(ctx.session, outlet_id)
+    if outlet_id not in ctx.outlets_by_id:
+        ctx.outlets_by_id[outlet_id] = get_by_id(ctx.session, outlet_id)
+    return ctx.outlets_by_id[outlet_id]
+
+
+def _enterprise(ctx: _Context, enterprise_id: int):
+    """An enterprise's id, name and credit code, read once per batch."""
+    from portal.members.queries import enterprise_briefs
+
+    if enterprise_id not in ctx.enterprises:
+        ctx.enterprises.update(enterprise_briefs(ctx.session, [enterprise_id]))
+    return ctx.enterprises[enterprise_id]
 
 
 def _may_receive(ctx: _Context, transfer: BatteryTransfer) -> bool:

@@ -140,6 +140,10 @@ class BatteryTransfer(Base):
     decided_by: Mapped[str] = mapped_column(String(254), default="")
     refusal_reason: Mapped[str] = mapped_column(Text, default="")
 
+    # Set as objects, so a batch needs no flush per event to learn the events' ids.
+    dispatch_event: Mapped[BatteryEvent | None] = relationship(foreign_keys=[dispatch_event_id], lazy="raise_on_sql")
+    intake_event: Mapped[BatteryEvent | None] = relationship(foreign_keys=[intake_event_id], lazy="raise_on_sql")
+
 
 class BatteryLink(Base):
     """Cascade-use re-coding: a product (new code) made from original packs or modules."""
