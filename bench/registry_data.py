@@ -114,7 +114,12 @@ def outlet_intake(code: str, when: str) -> dict:
 
 
 def outlet_dispatch(code: str, when: str, receiver_credit_code: str, index: int = 0) -> dict:
-    item = {"code": code, "event": "outlet_dispatch", "occurred_at": when, "counterparty_credit_code": receiver_credit_code}
+    item = {
+        "code": code,
+        "event": "outlet_dispatch",
+        "occurred_at": when,
+        "counterparty_credit_code": receiver_credit_code,
+    }
     if receiver_credit_code == SCRAP_BUYER[1]:
         item |= {"counterparty_name": SCRAP_BUYER[0], "evidence_document": f"危废转移联单 ZY-{index // 100:05d}"}
     return item
@@ -130,7 +135,12 @@ def final_processing(code: str, when: str, mass_kg: float) -> dict:
         "code": code,
         "event": "final_processing",
         "occurred_at": when,
-        "recovered_kg": {"li": round(share * 1.2, 3), "ni": round(share * 2.1, 3), "co": round(share * 0.6, 3), "mn": 0},
+        "recovered_kg": {
+            "li": round(share * 1.2, 3),
+            "ni": round(share * 2.1, 3),
+            "co": round(share * 0.6, 3),
+            "mn": 0,
+        },
     }
 
 
