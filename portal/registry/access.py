@@ -1,9 +1,12 @@
 """Who may see a battery and who may move it: one rule each, asked by the views, the API and the services.
 
 * see: staff and observers; every enterprise that has held the battery or been sent it (its
-  parties); a car maker while the battery is at an outlet in its network. Everyone else is told
-  the battery does not exist (404), so a code's existence is not disclosed.
-* move: the current holder; a car maker for a battery at an outlet in its network; staff.
+  parties); a car maker while the battery is stored at, or on its way to, an outlet in its network
+  (an event that merely names an outlet gives nobody rights). Everyone else is told the battery
+  does not exist (404), so a code's existence is not disclosed.
+* move: the current holder; a car maker for a battery stored at an outlet in its network; staff.
+* receive (events.may_receive): the receiver of a pending transfer; a car maker for a transfer to
+  an outlet in its network, unless it sent the battery itself; staff.
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ def is_party(session: Session, battery_id: int, enterprise_id: int | None) -> bo
 
 
 def can_see(
-    session: Session, actor, battery: Battery, network: set[int] | None = None, parties: set[int] | None = None
+    session: Session,
+    actor,
+    battery: Battery,
+    network: set[int] | None = None,
+    parties: set[int] | None = None,
+    pending=None,
 ) -> bool:
     """May actor see this battery and its whole chain? (parties: the ids of the batteries the actor's
     enterprise is a party to, when a batch has read them already.)"""
@@ -41,8 +49,28 @@ def can_see(
         return False
     if (battery.id in parties) if parties is not None else is_party(session, battery.id, enterprise_id):
         return True
-    return battery.location_outlet_id is not None and battery.location_outlet_id in _network(
-        session, enterprise_id, network
+    if battery.in_transit:
+        # A car maker sees a battery on its way to an outlet of its network (it may take it in there).
+        transfer = pending if pending is not None else _pending_transfer(session, battery)
+        return bool(transfer and transfer.outlet_id and transfer.outlet_id in _network(session, enterprise_id, network))
+    return _stored_in_network(session, battery, enterprise_id, network)
+
+
+def _pending_transfer(session: Session, battery: Battery):
+    from portal.registry.models import BatteryTransfer
+
+    return session.scalar(
+        select(BatteryTransfer).where(BatteryTransfer.battery_id == battery.id, BatteryTransfer.state == "pending")
+    )
+
+
+def _stored_in_network(session: Session, battery: Battery, enterprise_id: int, network: set[int] | None) -> bool:
+    """Is the battery stored at an outlet of the car maker's network (taken in there, not merely named)?"""
+    return (
+        battery.state == "at_outlet"
+        and not battery.in_transit
+        and battery.location_outlet_id is not None
+        and battery.location_outlet_id in _network(session, enterprise_id, network)
     )
 
 
@@ -63,9 +91,7 @@ def may_move(session: Session, actor, battery: Battery, network: set[int] | None
         return False
     if battery.holder_enterprise_id == enterprise_id:
         return True
-    return battery.location_outlet_id is not None and battery.location_outlet_id in _network(
-        session, enterprise_id, network
-    )
+    return _stored_in_network(session, battery, enterprise_id, network)
 
 
 def visible_battery(session: Session, actor, code: str) -> Battery:

@@ -158,7 +158,9 @@ def _apply(ctx: _Context, batteries: dict[str, Battery], item: EventInput):
     battery = batteries.get(code)
     if not code:
         raise _Refused("code", _("请填写电池编码。"))
-    if battery is None or not access.can_see(ctx.session, ctx.actor, battery, ctx.network, ctx.parties):
+    if battery is None or not access.can_see(
+        ctx.session, ctx.actor, battery, ctx.network, ctx.parties, ctx.pending.get(battery.id) if battery else None
+    ):
         raise _Refused("code", _("没有找到编码为 %(code)s 的电池，或您无权查看。", code=code))
     if item.corrects_event_id is not None:
         return _correction(ctx, battery, item), []
@@ -520,10 +522,19 @@ def _may_receive(ctx: _Context, transfer: BatteryTransfer) -> bool:
     """The receiver, a car maker for a destination outlet in its network, or staff."""
     if ctx.staff:
         return True
-    if ctx.enterprise_id is None:
+    return _receives(ctx.enterprise_id, transfer, ctx.network)
+
+
+def _receives(enterprise_id: int | None, transfer: BatteryTransfer, network: set[int]) -> bool:
+    """The receiver, or a car maker for a destination outlet in its network that did not send it."""
+    if enterprise_id is None:
         return False
-    return ctx.enterprise_id == transfer.receiver_enterprise_id or (
-        transfer.outlet_id is not None and transfer.outlet_id in ctx.network
+    if enterprise_id == transfer.receiver_enterprise_id:
+        return True
+    return (
+        enterprise_id != transfer.sender_enterprise_id
+        and transfer.outlet_id is not None
+        and transfer.outlet_id in network
     )
 
 
@@ -534,11 +545,8 @@ def may_receive(session: Session, actor, transfer: BatteryTransfer) -> bool:
     enterprise_id = access.enterprise_of(actor)
     if is_staff(actor):
         return True
-    if enterprise_id is None:
-        return False
-    if enterprise_id == transfer.receiver_enterprise_id:
-        return True
-    return transfer.outlet_id is not None and transfer.outlet_id in outlets_in_network(session, enterprise_id)
+    network = outlets_in_network(session, enterprise_id) if enterprise_id is not None else set()
+    return _receives(enterprise_id, transfer, network)
 
 
 def events_for(session: Session, battery: Battery) -> list[str]:

@@ -465,15 +465,30 @@ def test_a_car_maker_reports_for_an_outlet_in_its_network_another_car_maker_cann
         json={"event": "outlet_intake", "occurred_at": "2026-11-02 08:30"},
     )
     assert refused.status_code == 422
-    # The car maker whose network holds the outlet reports the outlet's intake and dispatch (the outlets report to it).
-    intake = api(
+    # The sender never confirms its own hand-over, even to an outlet of its network: the outlet does.
+    own = api(
         "POST",
         f"/batteries/{code}/events",
         world.car.token,
         json={"event": "outlet_intake", "occurred_at": "2026-11-02 08:30"},
     )
+    assert own.status_code == 422
+    intake = api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.outlet_operator.token,
+        json={"event": "outlet_intake", "occurred_at": "2026-11-02 08:30"},
+    )
     assert intake.status_code == 201, intake.get_json()
     assert intake.get_json()["battery"]["holder"]["credit_code"] == world.outlet_operator.credit_code
+    # Stored at an outlet of its network, the car maker reports the outlet's dispatch (outlets report to it);
+    # another car maker cannot.
+    dispatch = {
+        "event": "outlet_dispatch",
+        "occurred_at": "2026-11-02 08:40",
+        "counterparty_credit_code": world.recycler.credit_code,
+    }
+    assert api("POST", f"/batteries/{code}/events", rival_token, json=dispatch).status_code == 422
     out = api(
         "POST",
         f"/batteries/{code}/events",
