@@ -6,6 +6,8 @@ asks ``require_scope`` for what it needs. The deposit and project APIs use the s
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
@@ -20,6 +22,8 @@ from portal.core.enums import Enumeration, Item
 from portal.core.permissions import require
 from portal.core.tokens import hash_token, new_token
 from portal.errors import DomainError, Forbidden, NotFound, Unauthorized
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "sdbr_"  # noqa: S105  (a recognisable prefix, not a secret)
 
@@ -121,8 +125,30 @@ def authenticate(session: Session, header: str, *, touch: bool = False) -> Token
         raise Unauthorized(_("接口令牌无效或已被撤销。"))
     now = clock.now()
     if touch and (token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300):
-        token.last_used_at = now
+        # In a transaction of its own once the call has committed: concurrent calls with one token
+        # must not collide on the token's row (a lost update of this time does not matter).
+        from portal.core import uow
+
+        uow.current_uow().after_commit(lambda: _touch(token.id, now))
     return TokenActor(token.id, token.name, token.enterprise_id, frozenset(token.scopes))
+
+
+def _touch(token_id: int, now) -> None:
+    """Remember when a token last wrote (best effort)."""
+    from sqlalchemy import or_, update
+
+    from portal.core import uow
+
+    stale = now - dt.timedelta(minutes=5)
+    try:
+        with uow.unit_of_work() as session:
+            session.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
+                .values(last_used_at=now)
+            )
+    except Exception:  # a busy token row must not fail the call that has already succeeded
+        log.info("could not record the last use of token %s", token_id)
 
 
 def require_scope(actor, scope: str) -> None:

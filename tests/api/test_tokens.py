@@ -154,3 +154,22 @@ def test_a_fresh_application_has_every_enumeration_as_a_template_filter(tmp_path
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     count, missing = out.strip().split(" ", 1)
     assert int(count) > 20 and missing == "[]"
+
+
+def test_a_writing_call_records_when_the_token_was_last_used_a_read_does_not(session, client):
+    from tests.factories import make_token
+
+    enterprise, _admin = make_member(session)
+    secret = make_token(session, enterprise)
+    session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    client.get("/api/v1/batteries", headers=headers)
+    assert _tokens(session)[0].last_used_at is None
+    client.post("/api/v1/batteries", headers=headers, json={"code": "short", "rated_capacity_kwh": 1, "mass_kg": 1})
+    assert _tokens(session)[0].last_used_at is None  # refused: nothing committed, nothing recorded
+    from tests.factories import battery_code
+
+    client.post(
+        "/api/v1/batteries", headers=headers, json={"code": battery_code(), "rated_capacity_kwh": 1, "mass_kg": 1}
+    )
+    assert _tokens(session)[0].last_used_at is not None
