@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.factories import battery_code
+
 
 @dataclass
 class Party:
@@ -68,3 +70,23 @@ def api(client):
         return client.open("/api/v1" + path, method=method, json=json, headers=sent)
 
     return call
+
+
+def in_car(world, api) -> str:
+    """A pack made by the maker, sold to the car maker (confirmed) and fitted: its code."""
+    code = battery_code()
+    api("POST", "/batteries", world.maker.token, json={"code": code, "rated_capacity_kwh": 60, "mass_kg": 420})
+    api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.maker.token,
+        json={"event": "sold", "occurred_at": "2026-11-02 08:00", "counterparty_credit_code": world.car.credit_code},
+    )
+    api("POST", f"/batteries/{code}/receipt", world.car.token, json={"accept": True, "occurred_at": "2026-11-02 08:10"})
+    api(
+        "POST",
+        f"/batteries/{code}/events",
+        world.car.token,
+        json={"event": "fitted", "occurred_at": "2026-11-02 08:20", "vin": "LFV2A21K8G4043336"},
+    )
+    return code

@@ -9,6 +9,7 @@ from portal.api.models import ApiToken, IdempotentRequest
 from portal.core.audit import AuditEntry
 from portal.registry.models import Battery, BatteryEvent, BatteryTransfer
 from tests.factories import battery_code, make_token
+from tests.registry.conftest import in_car
 
 pytestmark = pytest.mark.db
 
@@ -430,20 +431,7 @@ def test_a_car_maker_reports_for_an_outlet_in_its_network_another_car_maker_cann
     from portal.members.queries import get_enterprise
     from tests.factories import make_member
 
-    code = _register(api, world.maker.token)
-    api(
-        "POST",
-        f"/batteries/{code}/events",
-        world.maker.token,
-        json={"event": "sold", "occurred_at": "2026-11-02 08:00", "counterparty_credit_code": world.car.credit_code},
-    )
-    api("POST", f"/batteries/{code}/receipt", world.car.token, json={"accept": True, "occurred_at": "2026-11-02 08:05"})
-    api(
-        "POST",
-        f"/batteries/{code}/events",
-        world.car.token,
-        json={"event": "fitted", "occurred_at": "2026-11-02 08:10", "vin": "LFV2A21K8G4043336"},
-    )
+    code = in_car(world, api)
     api(
         "POST",
         f"/batteries/{code}/events",

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from portal.registry.models import Battery, BatteryEvent, BatteryTransfer
 from tests.factories import battery_code, make_member, make_user
+from tests.registry.conftest import in_car
 
 pytestmark = pytest.mark.db
 
@@ -19,27 +20,8 @@ def _count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
 
-def _held_by_car(world, api) -> str:
-    code = battery_code()
-    api("POST", "/batteries", world.maker.token, json={"code": code, "rated_capacity_kwh": 60, "mass_kg": 420})
-    api(
-        "POST",
-        f"/batteries/{code}/events",
-        world.maker.token,
-        json={"event": "sold", "occurred_at": "2026-11-02 08:00", "counterparty_credit_code": world.car.credit_code},
-    )
-    api("POST", f"/batteries/{code}/receipt", world.car.token, json={"accept": True, "occurred_at": "2026-11-02 08:10"})
-    api(
-        "POST",
-        f"/batteries/{code}/events",
-        world.car.token,
-        json={"event": "fitted", "occurred_at": "2026-11-02 08:20", "vin": "LFV2A21K8G4043336"},
-    )
-    return code
-
-
 def test_a_car_maker_reports_a_retirement_and_the_outlet_operator_confirms_it(world, api, client, login):
-    code = _held_by_car(world, api)
+    code = in_car(world, api)
     login(world.car.email)
     page = client.get(f"/registry/batteries/{code}").get_data(as_text=True)
     assert "报送下一事件" in page and "退役" in page
@@ -72,7 +54,7 @@ def test_a_car_maker_reports_a_retirement_and_the_outlet_operator_confirms_it(wo
 
 
 def test_a_bad_report_shows_the_reason_on_the_form_and_changes_nothing(world, api, client, login, session):
-    code = _held_by_car(world, api)
+    code = in_car(world, api)
     before = _count(session, BatteryEvent)
     login(world.car.email)
     answer = client.post(
@@ -84,7 +66,7 @@ def test_a_bad_report_shows_the_reason_on_the_form_and_changes_nothing(world, ap
 
 
 def test_another_member_cannot_see_or_move_the_battery(world, api, client, login, session):
-    code = _held_by_car(world, api)
+    code = in_car(world, api)
     login(world.stranger.email)
     assert client.get(f"/registry/batteries/{code}").status_code == 404
     assert (
@@ -103,7 +85,7 @@ def test_another_member_cannot_see_or_move_the_battery(world, api, client, login
 
 
 def test_the_public_sees_nothing_about_individual_batteries(world, api, client):
-    code = _held_by_car(world, api)
+    code = in_car(world, api)
     assert client.get(f"/registry/batteries/{code}").status_code == 302
     assert client.get("/registry/account").status_code == 302
     assert client.get("/registry/staff").status_code == 302
@@ -113,7 +95,7 @@ def test_the_public_sees_nothing_about_individual_batteries(world, api, client):
 
 
 def test_staff_and_observers_see_every_battery_only_staff_move_it(world, api, client, login, session):
-    code = _held_by_car(world, api)
+    code = in_car(world, api)
     observer = make_user(session, "observer")
     session.commit()
     login(observer.email)
