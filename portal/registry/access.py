@@ -5,7 +5,7 @@
   (an event that merely names an outlet gives nobody rights). Everyone else is told the battery
   does not exist (404), so a code's existence is not disclosed.
 * move: the current holder; a car maker for a battery stored at an outlet in its network; staff.
-* receive (events.may_receive): the receiver of a pending transfer; a car maker for a transfer to
+* receive (transfers.may_receive): the receiver of a pending transfer; a car maker for a transfer to
   an outlet in its network, unless it sent the battery itself; staff.
 """
 
@@ -117,3 +117,20 @@ def party_battery_ids(session: Session, enterprise_id: int | None, battery_ids: 
             )
         )
     return found
+
+
+def require_reporter(session: Session, actor) -> int | None:
+    """Staff, or a user or token of an admitted member (its enterprise id); DomainError otherwise."""
+    from portal.errors import DomainError
+
+    enterprise_id = enterprise_of(actor)
+    if is_staff(actor):
+        return enterprise_id
+    if enterprise_id is None:
+        raise DomainError(_("只有会员单位或协会工作人员可以报送溯源事件。"))
+    from portal.members.queries import enterprise_briefs
+
+    own = enterprise_briefs(session, [enterprise_id]).get(enterprise_id)
+    if own is None or own.status != "member":
+        raise DomainError(_("只有已入会的会员单位可以报送溯源事件。"))
+    return enterprise_id

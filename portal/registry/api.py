@@ -15,7 +15,7 @@ from portal.api.openapi import IDEMPOTENCY_KEY, PAGING, describe, error_response
 from portal.core import clock, uow
 from portal.core.paging import paginate, parse_paging
 from portal.errors import DomainError
-from portal.registry import access, codes, events, queries, services
+from portal.registry import access, codes, events, queries, services, transfers
 from portal.registry.lifecycle import CHEMISTRIES, EVENTS, STATES
 
 BATTERY_FIELDS = {"code", "rated_capacity_kwh", "mass_kg", "pack_code", "vin", "chemistry", "source_codes"}
@@ -267,7 +267,7 @@ def receipt(code: str):
     db = uow.session()
     if accept:
         details = _event_input(data, code)
-        events.confirm_receipt(
+        transfers.confirm_receipt(
             db,
             actor,
             code,
@@ -278,7 +278,7 @@ def receipt(code: str):
             note=details.note,
         )
     else:
-        events.refuse_transfer(db, actor, code, _text(data.get("reason")) or "")
+        transfers.refuse_transfer(db, actor, code, _text(data.get("reason")) or "")
     return jsonify(battery_item(db, access.visible_battery(db, actor, codes.normalize(code)), with_events=True))
 
 

@@ -497,7 +497,7 @@ class _Plan:
 
     def run(self, session: Session) -> dict[str, int]:
         """Make every planned call in time order, the clock set to its moment; historic notices are read."""
-        from portal.registry import events, services
+        from portal.registry import events, services, transfers
 
         counts = {"batteries": 0, "events": 0}
         recent = clock.local_midnight_utc(self.today - dt.timedelta(days=45))
@@ -518,10 +518,10 @@ class _Plan:
                     counts["events"] += len(events.report_events(session, actor, call.items, demo=True))
                 elif call.kind == "receipt":
                     ((code, when),) = call.items
-                    events.confirm_receipt(session, actor, code, when)
+                    transfers.confirm_receipt(session, actor, code, when)
                 else:
                     ((code, reason),) = call.items
-                    events.refuse_transfer(session, actor, code, reason)
+                    transfers.refuse_transfer(session, actor, code, reason)
             except Exception as err:
                 details = getattr(err, "fields", None) or ""
                 raise RuntimeError(f"demo registry: {call.kind} at {call.at} failed: {err} {details}") from err

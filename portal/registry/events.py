@@ -25,8 +25,8 @@ from portal.core.creditcode import CreditCodeError, validate_credit_code
 from portal.core.dates import parse_datetime
 from portal.core.sql import insert_ignore_many
 from portal.core.vin import normalize_vin, vin_errors
-from portal.errors import DomainError, NotFound
-from portal.registry import access, codes
+from portal.errors import DomainError
+from portal.registry import access, codes, transfers
 from portal.registry.lifecycle import (
     DISPATCH,
     EVENTS,
@@ -98,7 +98,7 @@ def report_events(session: Session, actor, items: Sequence[EventInput], *, batch
             ctx.parties.update(b for b, e in new_parties if e == ctx.enterprise_id)
     problems.raise_if_any(_("事件未报送：请更正标出的错误（整批均未写入）。"))
     session.flush()
-    _notify_receivers(session, ctx.sent)
+    transfers.notify_receivers(session, ctx.sent)
     insert_ignore_many(session, BatteryParty, [{"battery_id": b, "enterprise_id": e} for b, e in set(parties)])
     return made
 
@@ -108,16 +108,8 @@ def _context(session: Session, actor, items) -> _Context:
     from portal.outlets.queries import by_codes, outlets_in_network
     from portal.workdays.calendar import WorkCalendar
 
-    enterprise_id = access.enterprise_of(actor)
+    enterprise_id = access.require_reporter(session, actor)
     staff = is_staff(actor)
-    if enterprise_id is None and not staff:
-        raise DomainError(_("只有会员单位或协会工作人员可以报送溯源事件。"))
-    if enterprise_id is not None and not staff:
-        from portal.members.queries import enterprise_briefs
-
-        own = enterprise_briefs(session, [enterprise_id]).get(enterprise_id)
-        if own is None or own.status != "member":
-            raise DomainError(_("只有已入会的会员单位可以报送溯源事件。"))
     now = clock.now()
     outlet_codes = {(i.outlet_code or "").strip().upper() for i in items}
     occurred = [_occurred_or_none(i.occurred_at) for i in items]
@@ -361,7 +353,7 @@ def _move(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: dt.
             # Outside the association: nobody can confirm in the portal; the reporter's document stands for it.
             event.counterparty_by_reporter = True
             event.evidence_document = evidence
-            _hold(battery, None, receiver_name, receiver_code, outlet, site)
+            battery.hold(None, receiver_name, receiver_code, outlet.id if outlet else None, site)
             battery.state = to_state
         else:
             transfer = BatteryTransfer(
@@ -393,13 +385,6 @@ def _move(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: dt.
             battery.location_outlet_id, battery.location_site = (outlet.id if outlet else None), site
     battery.last_event_at = occurred
     return event, parties
-
-
-def _hold(battery: Battery, enterprise_id: int | None, name: str, credit_code: str, outlet, site: str) -> None:
-    battery.in_transit = False
-    battery.holder_enterprise_id = enterprise_id
-    battery.holder_name, battery.holder_credit_code = name, credit_code
-    battery.location_outlet_id, battery.location_site = (outlet.id if outlet else None), site
 
 
 def _is_cascade_product(session: Session, battery: Battery) -> bool:
@@ -460,7 +445,7 @@ def _intake(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: d
         pending.decided_by = actor_label(ctx.actor)
         del ctx.pending[battery.id]
         receiver = _enterprise(ctx, pending.receiver_enterprise_id)
-        _hold(battery, receiver.id, receiver.name, receiver.credit_code, outlet, site)
+        battery.hold(receiver.id, receiver.name, receiver.credit_code, outlet.id if outlet else None, site)
         battery.state = to_state
         battery.last_event_at = occurred
         parties = [(battery.id, receiver.id)] + ([(battery.id, ctx.enterprise_id)] if ctx.enterprise_id else [])
@@ -494,7 +479,7 @@ def _intake(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: d
     event.counterparty_by_reporter = True
     event.evidence_document = evidence
     me = _enterprise(ctx, ctx.enterprise_id)
-    _hold(battery, me.id, me.name, me.credit_code, outlet, site)
+    battery.hold(me.id, me.name, me.credit_code, outlet.id if outlet else None, site)
     battery.state = to_state
     battery.last_event_at = occurred
     return event, [(battery.id, me.id)]
@@ -522,31 +507,7 @@ def _may_receive(ctx: _Context, transfer: BatteryTransfer) -> bool:
     """The receiver, a car maker for a destination outlet in its network, or staff."""
     if ctx.staff:
         return True
-    return _receives(ctx.enterprise_id, transfer, ctx.network)
-
-
-def _receives(enterprise_id: int | None, transfer: BatteryTransfer, network: set[int]) -> bool:
-    """The receiver, or a car maker for a destination outlet in its network that did not send it."""
-    if enterprise_id is None:
-        return False
-    if enterprise_id == transfer.receiver_enterprise_id:
-        return True
-    return (
-        enterprise_id != transfer.sender_enterprise_id
-        and transfer.outlet_id is not None
-        and transfer.outlet_id in network
-    )
-
-
-def may_receive(session: Session, actor, transfer: BatteryTransfer) -> bool:
-    """May actor confirm or refuse this pending transfer?"""
-    from portal.outlets.queries import outlets_in_network
-
-    enterprise_id = access.enterprise_of(actor)
-    if is_staff(actor):
-        return True
-    network = outlets_in_network(session, enterprise_id) if enterprise_id is not None else set()
-    return _receives(enterprise_id, transfer, network)
+    return transfers.receives(ctx.enterprise_id, transfer, ctx.network)
 
 
 def events_for(session: Session, battery: Battery) -> list[str]:
@@ -555,12 +516,6 @@ def events_for(session: Session, battery: Battery) -> list[str]:
     if battery.state == "new" and not _is_cascade_product(session, battery):
         codes_ = [c for c in codes_ if c != "cascade_dispatch"]
     return [c for c in codes_ if RULES[c].kind != INTAKE]
-
-
-def needs_no_intake(state: str) -> bool:
-    """A battery sent on in this state (a sale, a cascade product shipped) is taken over by a plain receipt:
-    no intake event applies to it."""
-    return not any(rule.kind == INTAKE and state in rule.moves for rule in RULES.values())
 
 
 def _correction(ctx: _Context, battery: Battery, item: EventInput) -> BatteryEvent:
@@ -605,124 +560,4 @@ def _correction(ctx: _Context, battery: Battery, item: EventInput) -> BatteryEve
         taken = _working_days(ctx, occurred, original.reported_at)
         event.working_days_taken = taken
         event.late_by_working_days = max(0, taken - rule.deadline_working_days)
-    return event
-
-
-def _decide_context(session: Session, actor, code: str):
-    battery = access.visible_battery(session, actor, codes.normalize(code))
-    transfer = _pending(session, [battery.id]).get(battery.id)
-    if transfer is None:
-        raise DomainError(_("该电池没有等待确认的移交。"))
-    ctx = _context(session, actor, [])
-    ctx.pending = {battery.id: transfer}
-    if not _may_receive(ctx, transfer):
-        raise DomainError(_("只有接收方（%(receiver)s）可以确认或拒收。", receiver=transfer.receiver_name))
-    return battery, transfer, ctx
-
-
-def refuse_transfer(session: Session, actor, code: str, reason: str) -> BatteryTransfer:
-    """The receiver refuses a transfer, with a reason: custody returns to the sender, as before."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("请说明拒收的原因。"), {"reason": _("请说明拒收的原因。")})
-    if len(reason) > 2000:
-        raise DomainError(_("原因不能超过2000个字符。"), {"reason": _("原因不能超过2000个字符。")})
-    battery, transfer, ctx = _decide_context(session, actor, code)
-    transfer.state = "refused"
-    transfer.refusal_reason = reason
-    transfer.decided_at = ctx.now
-    transfer.decided_by = actor_label(actor)
-    battery.in_transit = False
-    battery.state = transfer.state_before
-    battery.holder_enterprise_id = transfer.sender_enterprise_id
-    battery.holder_name, battery.holder_credit_code = transfer.sender_name, transfer.sender_credit_code
-    battery.location_outlet_id, battery.location_site = transfer.outlet_before_id, transfer.site_before
-    session.flush()
-    _notify(session, transfer, refused=True)
-    return transfer
-
-
-def confirm_receipt(
-    session: Session, actor, code: str, occurred_at, *, event: str | None = None, demo: bool = False, **details
-):
-    """The receiver confirms a transfer: with its intake event, or (after a sale or the shipping of a
-    cascade-use product, which no intake event fits) a plain receipt."""
-    battery, transfer, ctx = _decide_context(session, actor, code)
-    if event:
-        return report_events(
-            session,
-            actor,
-            [EventInput(code=battery.code, event=event, occurred_at=occurred_at, **details)],
-            batch=False,
-            demo=demo,
-        )[0]
-    if not needs_no_intake(battery.state):
-        raise DomainError(
-            _("请选择入库事件（网点入库、梯次利用入库或再生利用入库）确认接收。"),
-            {"event": _("请选择入库事件。")},
-        )
-    try:
-        when = parse_datetime(str(occurred_at or ""), field="occurred_at", required=True).astimezone(dt.UTC)
-    except DomainError:
-        raise
-    if when < transfer.sent_at or when > ctx.now + FUTURE_TOLERANCE:
-        raise DomainError(
-            _("接收时间须在出库之后、不晚于现在。"), {"occurred_at": _("接收时间须在出库之后、不晚于现在。")}
-        )
-    from portal.members.queries import get_enterprise
-
-    receiver = get_enterprise(session, transfer.receiver_enterprise_id)
-    transfer.state = "confirmed"
-    transfer.decided_at = ctx.now
-    transfer.decided_by = actor_label(actor)
-    _hold(battery, receiver.id, receiver.name, receiver.credit_code, None, "")
-    battery.last_event_at = when
-    session.flush()
-    return transfer
-
-
-def _notify(session: Session, transfer: BatteryTransfer, *, refused: bool) -> None:
-    """Tell the sender's users that the receiver refused (in the portal)."""
-    if transfer.sender_enterprise_id is None:
-        return
-    from portal.auth.queries import enterprise_user_ids
-    from portal.notify.services import notify
-
-    battery = session.get(Battery, transfer.battery_id)
-    notify(
-        session,
-        enterprise_user_ids(session, transfer.sender_enterprise_id),
-        _("电池 %(code)s 被拒收", code=battery.code),
-        _(
-            "%(receiver)s 拒收了电池 %(code)s：%(reason)s。电池已退回贵单位。",
-            receiver=transfer.receiver_name,
-            code=battery.code,
-            reason=transfer.refusal_reason,
-        ),
-        link=f"/registry/batteries/{battery.code}",
-    )
-
-
-def _notify_receivers(session: Session, transfers: list[BatteryTransfer]) -> None:
-    """Tell each receiving member, once per batch, how many batteries wait for its confirmation."""
-    from portal.auth.queries import enterprise_user_ids
-    from portal.notify.services import notify
-
-    by_receiver: dict[int, int] = {}
-    for transfer in transfers:
-        by_receiver[transfer.receiver_enterprise_id] = by_receiver.get(transfer.receiver_enterprise_id, 0) + 1
-    for receiver_id, count in by_receiver.items():
-        notify(
-            session,
-            enterprise_user_ids(session, receiver_id),
-            _("%(n)d块电池等待贵单位确认接收", n=count),
-            _("请在会员中心的“电池溯源”中确认入库或拒收。"),
-            link="/registry/account",
-        )
-
-
-def get_event(session: Session, event_id: int) -> BatteryEvent:
-    event = session.get(BatteryEvent, event_id)
-    if event is None:
-        raise NotFound(_("事件不存在。"))
     return event

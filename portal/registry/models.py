@@ -47,6 +47,13 @@ class Battery(Base):
 
     pack: Mapped[Battery | None] = relationship(remote_side=[id], lazy="raise_on_sql")
 
+    def hold(self, enterprise_id: int | None, name: str, credit_code: str, outlet_id: int | None, site: str) -> None:
+        """Put the battery in someone's hands (a member's, or an outside party's) at a place."""
+        self.in_transit = False
+        self.holder_enterprise_id = enterprise_id
+        self.holder_name, self.holder_credit_code = name, credit_code
+        self.location_outlet_id, self.location_site = outlet_id, site
+
     @property
     def shown_state(self) -> str:
         """The state as people see it: in transit while a transfer waits, else the lifecycle state."""

@@ -11,7 +11,7 @@ from portal.core.paging import paginate, parse_paging
 from portal.core.permissions import member_required, staff_read_required
 from portal.core.spreadsheets import read_upload
 from portal.core.views import current_actor, form_status, submit
-from portal.registry import access, bp, bulk, codes, events, queries, services
+from portal.registry import access, bp, bulk, codes, events, queries, services, transfers
 from portal.registry.forms import BatteryForm, EventForm, ReceiptForm, RefuseForm, UploadForm
 from portal.registry.lifecycle import DISPATCH, EVENTS, INTAKE, RULES, STATES, allowed_events
 
@@ -67,7 +67,7 @@ def _battery_page(code: str, *, event_form=None, receipt_form=None, refuse_form=
     actor = current_actor()
     battery = access.visible_battery(db, actor, codes.normalize(code))
     pending = queries.pending_transfer(db, battery) if battery.in_transit else None
-    may_receive = pending is not None and events.may_receive(db, actor, pending)
+    may_receive = pending is not None and transfers.may_receive(db, actor, pending)
     may_move = access.may_move(db, actor, battery)
     event_form = event_form or EventForm(formdata=None)
     event_form.fill_choices(events.events_for(db, battery))
@@ -113,7 +113,7 @@ def _receipt_choices(db, battery, pending) -> list[tuple[str, str]]:
     if pending is None:
         return []
     choices = [(c, EVENTS.label(c)) for c in allowed_events(battery.state) if RULES[c].kind == INTAKE]
-    if events.needs_no_intake(battery.state):
+    if transfers.needs_no_intake(battery.state):
         choices = [("", _("确认收货"))]
     return choices
 
@@ -168,7 +168,7 @@ def receipt(code: str):
     form = ReceiptForm()
 
     def confirm():
-        return events.confirm_receipt(
+        return transfers.confirm_receipt(
             uow.session(),
             current_actor(),
             code,
@@ -188,7 +188,7 @@ def refuse(code: str):
     if (login := _signed_in()) is not None:
         return login
     form = RefuseForm()
-    if submit(form, lambda: events.refuse_transfer(uow.session(), current_actor(), code, form.reason.data or "")):
+    if submit(form, lambda: transfers.refuse_transfer(uow.session(), current_actor(), code, form.reason.data or "")):
         return redirect(url_for("registry.account" if current_user.is_member else "registry.staff_index"), 303)
     return _battery_page(code, refuse_form=form)
 

@@ -36,8 +36,9 @@ def chain(app, at) -> Chain:
     from portal.core.actors import system
     from portal.db import get_db
     from portal.outlets import services as outlets
-    from portal.registry.events import confirm_receipt, report_events
+    from portal.registry.events import report_events
     from portal.registry.services import BatteryInput, EventInput, register_batteries
+    from portal.registry.transfers import confirm_receipt
 
     at(NOW)
     s = get_db().session(write=True)

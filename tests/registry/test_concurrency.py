@@ -231,7 +231,7 @@ def test_different_dispatches_of_one_battery_at_once_only_one_goes(world, api, a
 
 
 def test_a_receipt_confirmed_twice_at_once_is_confirmed_once(world, api, app, app_config, session):
-    from portal.registry.events import confirm_receipt
+    from portal.registry.transfers import confirm_receipt
 
     code = _register(api, world.maker.token)
     _post(
@@ -283,7 +283,7 @@ def test_an_intake_confirmed_twice_at_once_through_the_api_is_recorded_once(worl
 
 
 def test_a_receiver_confirming_and_refusing_at_once_makes_one_decision(world, api, app, app_config, session):
-    from portal.registry.events import confirm_receipt, refuse_transfer
+    from portal.registry.transfers import confirm_receipt, refuse_transfer
 
     code = _register(api, world.maker.token)
     _post(
