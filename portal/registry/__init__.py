@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from portal.registry import api, code_api  # noqa: F401  (add /api/v1/batteries... to the API blueprint)
+from portal.registry import api, api_schema, code_api  # noqa: F401  (/api/v1/batteries... and their OpenAPI entries)
 from portal.registry.tools import tools_bp
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")

@@ -222,7 +222,7 @@ def export_rows(session: Session, enterprise_id: int) -> list[list]:
     from portal.registry import queries
 
     rows_ = session.execute(queries.events_for_export(session, enterprise_id)).all()
-    outlets = queries._outlet_names(session, {e.outlet_id for e, _b in rows_ if e.outlet_id})
+    outlets = queries.outlet_names(session, {e.outlet_id for e, _b in rows_ if e.outlet_id})
     transfer_state = _transfer_states(session, [e.id for e, _b in rows_])
     out = []
     for e, b in rows_:

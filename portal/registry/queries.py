@@ -33,7 +33,8 @@ class ChainEntry:
         return values if any(v is not None for v in values.values()) else None
 
 
-def _outlet_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+def outlet_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Code and name of the given outlets, by id (read from the outlets' table)."""
     if not ids:
         return {}
     from portal.outlets.models import Outlet
@@ -55,7 +56,7 @@ def chain(session: Session, battery: Battery) -> list[ChainEntry]:
         t.dispatch_event_id: t
         for t in session.scalars(select(BatteryTransfer).where(BatteryTransfer.battery_id == battery.id))
     }
-    outlets = _outlet_names(session, {e.outlet_id for e in events if e.outlet_id})
+    outlets = outlet_names(session, {e.outlet_id for e in events if e.outlet_id})
     entries: dict[int, ChainEntry] = {}
     ordered: list[ChainEntry] = []
     for event in events:
@@ -79,7 +80,7 @@ def pending_transfer(session: Session, battery: Battery) -> BatteryTransfer | No
 def location(session: Session, battery: Battery) -> dict | None:
     """Where the battery is: an outlet (code, name) or a site; None when unknown or in transit."""
     if battery.location_outlet_id:
-        code, name = _outlet_names(session, {battery.location_outlet_id})[battery.location_outlet_id]
+        code, name = outlet_names(session, {battery.location_outlet_id})[battery.location_outlet_id]
         return {"outlet_code": code, "outlet_name": name, "site": battery.location_site or None}
     if battery.location_site:
         return {"outlet_code": None, "outlet_name": None, "site": battery.location_site}
