@@ -58,6 +58,9 @@ class Base(DeclarativeBase):
 
 
 WRITE_OPTION = "portal_write"
+# Tables a unit of work locks (PostgreSQL, EXCLUSIVE mode) before its first query: its snapshot then
+# includes every earlier writer's work on them, so writers serialised on the lock never see 40001.
+LOCK_OPTION = "portal_lock_tables"
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
@@ -84,8 +87,13 @@ def _configure_postgresql(engine: Engine) -> None:
         # Writing units of work run at REPEATABLE READ: of two transactions that read a row and write
         # it back, the second fails with a serialization failure (40001) and is run again on fresh
         # data, instead of silently losing an update as at READ COMMITTED. Readers keep the default.
-        if conn.get_execution_options().get(WRITE_OPTION):
+        options = conn.get_execution_options()
+        if options.get(WRITE_OPTION):
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # LOCK TABLE takes no snapshot: a REPEATABLE READ transaction's view is fixed by its first
+        # query, which therefore comes after the lock is granted.
+        for table in options.get(LOCK_OPTION, ()):
+            conn.exec_driver_sql(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -118,6 +126,7 @@ class Database:
         self.metadata = Base.metadata
         self._read = sessionmaker(expire_on_commit=False)
         self._write = sessionmaker(expire_on_commit=False)
+        self._locking: dict[tuple[str, ...], sessionmaker] = {}
 
     def init_app(self, app) -> None:
         self.engine = make_engine(app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -130,8 +139,18 @@ class Database:
         assert self.engine is not None
         return self.engine.dialect.name
 
-    def session(self, *, write: bool):
-        return (self._write if write else self._read)()
+    def session(self, *, write: bool, locks: tuple[str, ...] = ()):
+        """A reading or writing session; ``locks`` names tables a writing one locks at its start."""
+        if not locks:
+            return (self._write if write else self._read)()
+        factory = self._locking.get(locks)
+        if factory is None:
+            assert self.engine is not None
+            options = {WRITE_OPTION: True, LOCK_OPTION: locks}
+            factory = self._locking[locks] = sessionmaker(
+                expire_on_commit=False, bind=self.engine.execution_options(**options)
+            )
+        return factory()
 
     def dispose(self) -> None:
         if self.engine is not None:

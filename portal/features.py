@@ -35,6 +35,7 @@ FEATURES: tuple[str, ...] = (
     "training",
     "consultations",
     "registry",
+    "ledger",
     "search",
     "api",
 )

@@ -85,6 +85,19 @@ IDEMPOTENCY_KEY = {
 }
 
 
+SECURITY = [{"bearerToken": []}]
+
+
+def json_body(schema: dict) -> dict:
+    """A request body or response content in JSON."""
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def ref(name: str) -> dict:
+    """A reference to a schema of the document's components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 def page_of(ref: str) -> dict:
     return {
         "type": "object",

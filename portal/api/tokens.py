@@ -32,7 +32,8 @@ SCOPES = Enumeration(
     [
         Item("batteries:read", "读取电池与溯源记录", "Read batteries and their chains"),
         Item("batteries:write", "登记电池、报送溯源事件", "Register batteries and report events"),
-        Item("deposits:write", "押金缴纳与退还（押金制度上线后）", "Deposits (when the deposit scheme opens)"),
+        Item("deposits:write", "为电池包缴纳押金", "Bill deposits on packs"),
+        Item("ledger:read", "读取押金账户余额与明细", "Read deposit balances and statements"),
     ],
 )
 

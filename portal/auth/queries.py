@@ -71,3 +71,8 @@ def reviewers(session: Session) -> list[User]:
 def internal_users(session: Session) -> list[User]:
     """The association's own accounts (no enterprise), oldest first."""
     return list(session.scalars(select(User).where(User.enterprise_id.is_(None)).order_by(User.id)))
+
+
+def user_ids_with_role(session: Session, role: str) -> list[int]:
+    """Active users holding the role (for example the administrators, to be told of a failed check)."""
+    return list(session.scalars(select(User.id).where(User.role == role, User.is_active.is_(True)).order_by(User.id)))

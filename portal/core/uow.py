@@ -42,9 +42,9 @@ READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 class UnitOfWork:
     """One session and one transaction at a time; commit or rollback are decided by the caller."""
 
-    def __init__(self, write: bool) -> None:
-        self.write = write
-        self.session: Session = get_db().session(write=write)
+    def __init__(self, write: bool, locks: tuple[str, ...] = ()) -> None:
+        self.write = write or bool(locks)
+        self.session: Session = get_db().session(write=self.write, locks=locks)
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, fn: Callable[[], None]) -> None:
@@ -87,9 +87,9 @@ def backoff(attempt: int) -> None:
 
 
 @contextmanager
-def unit_of_work(*, write: bool = True) -> Iterator[Session]:
+def unit_of_work(*, write: bool = True, locks: tuple[str, ...] = ()) -> Iterator[Session]:
     """Commit on success, roll back on any exception; for commands, jobs and tests."""
-    uow = UnitOfWork(write)
+    uow = UnitOfWork(write, locks)
     try:
         yield uow.session
         uow.commit()
@@ -100,12 +100,14 @@ def unit_of_work(*, write: bool = True) -> Iterator[Session]:
         uow.close()
 
 
-def run_in_transaction(fn: Callable[[Session], T], *, write: bool = True, attempts: int | None = None) -> T:
+def run_in_transaction(
+    fn: Callable[[Session], T], *, write: bool = True, attempts: int | None = None, locks: tuple[str, ...] = ()
+) -> T:
     """Run fn(session) in a unit of work, retrying serialization failures and deadlocks."""
     attempts = attempts or current_app.config["DB_RETRY_ATTEMPTS"]
     for attempt in range(1, attempts + 1):
         try:
-            with unit_of_work(write=write) as session:
+            with unit_of_work(write=write, locks=locks) as session:
                 return fn(session)
         except DBAPIError as exc:
             if attempt == attempts or not is_retryable(exc):
@@ -124,19 +126,39 @@ def writes(view: Callable) -> Callable:
     return view
 
 
+def serialised(*tables: str) -> Callable[[Callable], Callable]:
+    """Mark a view whose unit of work locks these tables before anything else (see ``portal.db``).
+
+    For writers that all append to one chain (the ledger): they wait for each other in turn instead
+    of colliding and being run again.
+    """
+
+    def mark(view: Callable) -> Callable:
+        view._portal_locks = tables  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _request_view() -> Callable | None:
+    return current_app.view_functions.get(request.endpoint or "")
+
+
 def _request_writes() -> bool:
     if request.method not in READ_METHODS:
         return True
-    view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "_portal_writes", False))
+    return bool(getattr(_request_view(), "_portal_writes", False))
 
 
 def current_uow() -> UnitOfWork:
     """The unit of work of the current request (opened on first use), or of the current command."""
     uow = g.get("_portal_uow")
     if uow is None:
-        write = _request_writes() if has_request_context() else True
-        uow = g._portal_uow = UnitOfWork(write)
+        if has_request_context():
+            locks = getattr(_request_view(), "_portal_locks", ()) if request.method not in READ_METHODS else ()
+            uow = g._portal_uow = UnitOfWork(_request_writes(), locks)
+        else:
+            uow = g._portal_uow = UnitOfWork(True)
     return uow
 
 

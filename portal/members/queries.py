@@ -265,3 +265,26 @@ def enterprise_briefs(session: Session, enterprise_ids) -> dict[int, EnterpriseB
         select(Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.status).where(Enterprise.id.in_(ids))
     )
     return {row.id: EnterpriseBrief(*row) for row in rows}
+
+
+def whitelist_activities(session: Session, enterprise_ids) -> dict[int, str]:
+    """The whitelist activity (cascade_use, recycling, both) of those of these enterprises staff listed."""
+    ids = {i for i in enterprise_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Enterprise.id, Enterprise.whitelist_activity).where(
+            Enterprise.id.in_(ids), Enterprise.whitelist_activity.is_not(None)
+        )
+    )
+    return dict(rows.all())
+
+
+def bank_account(session: Session, enterprise_id: int) -> tuple[str, str, str]:
+    """The bank, account name and account number an enterprise keeps on file ('' where missing)."""
+    row = session.execute(
+        select(Enterprise.bank_name, Enterprise.bank_account_name, Enterprise.bank_account_no).where(
+            Enterprise.id == enterprise_id
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row else ("", "", "")

@@ -10,6 +10,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from portal.api import bp
+from portal.api.bodies import json_object
 from portal.api.caller import caller
 from portal.core import uow
 from portal.core.paging import paginate, parse_paging
@@ -33,13 +34,6 @@ EVENT_FIELDS = {
     "note",
     "corrects_event_id",
 }
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("请求体应为 JSON 对象（Content-Type: application/json）。"))
-    return data
 
 
 def _items(data: dict, known: set[str]) -> tuple[list[dict], bool]:
@@ -104,7 +98,7 @@ def _event_input(item: dict, code: str | None = None) -> services.EventInput:
 @bp.post("/batteries")
 def register_batteries():
     actor = caller("batteries:write")
-    items, batch = _items(_body(), BATTERY_FIELDS)
+    items, batch = _items(json_object(), BATTERY_FIELDS)
     db = uow.session()
     rows = services.register_batteries(db, actor, [_battery_input(i) for i in items], batch=batch)
     if batch:
@@ -115,7 +109,7 @@ def register_batteries():
 @bp.post("/batteries/<code>/events")
 def report_event(code: str):
     actor = caller("batteries:write")
-    data = _body()
+    data = json_object()
     if "items" in data:
         raise DomainError(_("批量报送请使用 POST /api/v1/events。"), {"items": _("此接口一次报送一个事件。")})
     items, _batch = _items(data, EVENT_FIELDS - {"code"})
@@ -128,7 +122,7 @@ def report_event(code: str):
 @bp.post("/events")
 def report_events():
     actor = caller("batteries:write")
-    data = _body()
+    data = json_object()
     if "items" not in data:
         raise DomainError(_('请求体应为 {"items": [...]}。'), {"items": _("此项为必填项。")})
     items, _batch = _items(data, EVENT_FIELDS)
@@ -139,7 +133,7 @@ def report_events():
 @bp.post("/batteries/<code>/receipt")
 def receipt(code: str):
     actor = caller("batteries:write")
-    data = _body()
+    data = json_object()
     accept = data.get("accept")
     if not isinstance(accept, bool):
         raise DomainError(_("accept 应为 true（确认接收）或 false（拒收）。"), {"accept": _("应为 true 或 false。")})

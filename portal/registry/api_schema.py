@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from portal.api.openapi import IDEMPOTENCY_KEY, PAGING, describe, error_response, write_errors
+from portal.api.openapi import (
+    IDEMPOTENCY_KEY,
+    PAGING,
+    SECURITY,
+    describe,
+    error_response,
+    json_body,
+    ref,
+    write_errors,
+)
 from portal.registry.lifecycle import CHEMISTRIES, EVENTS, STATES
 
 PARTY = {
@@ -111,22 +120,13 @@ BATTERY = {
         "parts": {"type": "array", "items": {"type": "string"}},
     },
 }
-SECURITY = [{"bearerToken": []}]
-
-
-def _json(schema: dict) -> dict:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _batch_of(name: str) -> dict:
     return {
         "type": "object",
         "required": ["items"],
-        "properties": {"items": {"type": "array", "maxItems": 1000, "items": _ref(name)}},
+        "properties": {"items": {"type": "array", "maxItems": 1000, "items": ref(name)}},
     }
 
 
@@ -146,12 +146,12 @@ describe(
                 "parameters": [HEADER],
                 "requestBody": {
                     "required": True,
-                    **_json({"oneOf": [_ref("BatteryInput"), _batch_of("BatteryInput")]}),
+                    **json_body({"oneOf": [ref("BatteryInput"), _batch_of("BatteryInput")]}),
                 },
                 "responses": {
                     "201": {
                         "description": "The record (one), or {count, items} (a batch).",
-                        **_json({"type": "object"}),
+                        **json_body({"type": "object"}),
                     },
                     **write_errors(),
                 },
@@ -166,7 +166,7 @@ describe(
                     *PAGING,
                 ],
                 "responses": {
-                    "200": {"description": "A page of batteries.", **_json({"type": "object"})},
+                    "200": {"description": "A page of batteries.", **json_body({"type": "object"})},
                     "401": error_response("No credentials."),
                     "403": error_response("The token lacks batteries:read."),
                     "422": error_response("A parameter is invalid."),
@@ -180,7 +180,7 @@ describe(
                 "security": SECURITY,
                 "parameters": [CODE_PARAM],
                 "responses": {
-                    "200": {"description": "The battery.", **_json(_ref("Battery"))},
+                    "200": {"description": "The battery.", **json_body(ref("Battery"))},
                     "401": error_response("No credentials."),
                     "403": error_response("The token lacks batteries:read."),
                     "404": error_response("No such battery, or the caller may not see it."),
@@ -193,9 +193,9 @@ describe(
                 "operationId": "reportEvent",
                 "security": SECURITY,
                 "parameters": [CODE_PARAM, HEADER],
-                "requestBody": {"required": True, **_json(_ref("EventInput"))},
+                "requestBody": {"required": True, **json_body(ref("EventInput"))},
                 "responses": {
-                    "201": {"description": "The event and the battery.", **_json({"type": "object"})},
+                    "201": {"description": "The event and the battery.", **json_body({"type": "object"})},
                     **write_errors(),
                 },
             }
@@ -211,7 +211,7 @@ describe(
                 "parameters": [CODE_PARAM, HEADER],
                 "requestBody": {
                     "required": True,
-                    **_json(
+                    **json_body(
                         {
                             "type": "object",
                             "required": ["accept"],
@@ -229,7 +229,7 @@ describe(
                     ),
                 },
                 "responses": {
-                    "200": {"description": "The battery after the decision.", **_json(_ref("Battery"))},
+                    "200": {"description": "The battery after the decision.", **json_body(ref("Battery"))},
                     **write_errors(),
                 },
             }
@@ -240,8 +240,11 @@ describe(
                 "operationId": "reportEvents",
                 "security": SECURITY,
                 "parameters": [HEADER],
-                "requestBody": {"required": True, **_json(_batch_of("EventInput"))},
-                "responses": {"201": {"description": "{count, items}.", **_json({"type": "object"})}, **write_errors()},
+                "requestBody": {"required": True, **json_body(_batch_of("EventInput"))},
+                "responses": {
+                    "201": {"description": "{count, items}.", **json_body({"type": "object"})},
+                    **write_errors(),
+                },
             }
         },
     },

@@ -26,7 +26,7 @@ from portal.core.dates import parse_datetime
 from portal.core.sql import insert_ignore_many
 from portal.core.vin import normalize_vin, vin_errors
 from portal.errors import DomainError
-from portal.registry import access, codes, transfers
+from portal.registry import access, codes, signals, transfers
 from portal.registry.lifecycle import (
     DISPATCH,
     EVENTS,
@@ -100,6 +100,7 @@ def report_events(session: Session, actor, items: Sequence[EventInput], *, batch
     session.flush()
     transfers.notify_receivers(session, ctx.sent)
     insert_ignore_many(session, BatteryParty, [{"battery_id": b, "enterprise_id": e} for b, e in set(parties)])
+    signals.intakes_recorded(session, actor, [e for e in made if RULES[e.event].kind == INTAKE], demo=demo)
     return made
 
 

@@ -218,3 +218,64 @@ def events_for_export(session: Session, enterprise_id: int, since: dt.datetime |
     if since is not None:
         stmt = stmt.where(BatteryEvent.reported_at >= since)
     return stmt
+
+
+# --- for the deposit scheme (portal.ledger reads batteries only through these) --------------------
+
+
+def _chunks(ids) -> list[list]:
+    ordered = sorted(set(ids))
+    return [ordered[start : start + 900] for start in range(0, len(ordered), 900)]
+
+
+def batteries_by_codes(session: Session, wanted) -> dict[str, Battery]:
+    """Batteries by their (normalised) codes, one query per 900."""
+    found: dict[str, Battery] = {}
+    for chunk in _chunks(c for c in wanted if c):
+        found.update({b.code: b for b in session.scalars(select(Battery).where(Battery.code.in_(chunk)))})
+    return found
+
+
+def codes_of(session: Session, battery_ids) -> dict[int, str]:
+    """Battery id -> code."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(i for i in battery_ids if i is not None):
+        found.update(dict(session.execute(select(Battery.id, Battery.code).where(Battery.id.in_(chunk))).all()))
+    return found
+
+
+def recoded_products(session: Session, battery_ids) -> set[int]:
+    """Which of these batteries are cascade-use products re-coded from original ones."""
+    found: set[int] = set()
+    for chunk in _chunks(battery_ids):
+        found.update(session.scalars(select(BatteryLink.product_id).where(BatteryLink.product_id.in_(chunk))))
+    return found
+
+
+def retired_before(session: Session, cutoff: dt.datetime, battery_ids=None) -> dict[int, dt.datetime]:
+    """Batteries first retired (taken out of a vehicle or of cascade use) before cutoff, with when."""
+    query = (
+        select(BatteryEvent.battery_id, func.min(BatteryEvent.occurred_at))
+        .where(BatteryEvent.to_state == "retired", BatteryEvent.from_state.in_(("in_vehicle", "in_use")))
+        .group_by(BatteryEvent.battery_id)
+        .having(func.min(BatteryEvent.occurred_at) < cutoff)
+    )
+    if battery_ids is not None:
+        found: dict[int, dt.datetime] = {}
+        for chunk in _chunks(battery_ids):
+            found.update(dict(session.execute(query.where(BatteryEvent.battery_id.in_(chunk))).all()))
+        return found
+    return dict(session.execute(query).all())
+
+
+def holders_of(session: Session, battery_ids) -> dict[int, int]:
+    """Battery id -> the member enterprise holding it now (batteries held by nobody in the association are left out)."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(battery_ids):
+        rows = session.execute(
+            select(Battery.id, Battery.holder_enterprise_id).where(
+                Battery.id.in_(chunk), Battery.holder_enterprise_id.is_not(None)
+            )
+        )
+        found.update(dict(rows.all()))
+    return found

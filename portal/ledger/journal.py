@@ -1,0 +1,253 @@
+"""Posting to the journal: balanced lines, a key per cause, the hash chain, accounts that never go negative.
+
+Every writer appends in turn: on PostgreSQL it holds the journal table's EXCLUSIVE lock (readers go
+on), on SQLite the database's write lock. A transaction's id is its place in the chain (the last
+id + 1), and its hash covers its content and the previous transaction's hash, so a row changed
+behind the application's back breaks the chain from there on (``portal.ledger.verify``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
+
+from portal.core import clock, money
+from portal.core.actors import actor_label
+from portal.errors import Conflict, DomainError
+from portal.ledger import accounts
+from portal.ledger.models import ClosedMonth, LedgerAccount, LedgerLine, LedgerTransaction
+
+GENESIS = "0" * 64
+JOURNAL = "ledger_transactions"
+LOCKS = (JOURNAL,)  # for ``uow.serialised`` and ``run_in_transaction(locks=...)``
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a posting: an account code, D or C, a positive amount in fen."""
+
+    account: str
+    side: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A transaction to post. ``key`` names its cause, so the same cause can never post twice."""
+
+    key: str
+    kind: str
+    posted_on: dt.date
+    lines: tuple[Line, ...]
+    battery_id: int | None = None
+    enterprise_id: int | None = None
+    reverses_id: int | None = None
+    reference: str = ""
+    memo: str = ""
+
+
+class AlreadyPosted(Conflict):
+    """The key was posted before: the operation happened already."""
+
+    def __init__(self, key: str, transaction_id: int) -> None:
+        super().__init__(_("这笔业务已经记账（第%(id)d号凭证），不会重复记账。", id=transaction_id))
+        self.key, self.transaction_id = key, transaction_id
+
+
+def canonical(txn_id: int, posting: Posting, actor: str, created_at: dt.datetime) -> bytes:
+    """The bytes a transaction's hash covers (the same from a posting and from the stored rows)."""
+    body = {
+        "id": txn_id,
+        "key": posting.key,
+        "kind": posting.kind,
+        "posted_on": posting.posted_on.isoformat(),
+        "battery_id": posting.battery_id,
+        "enterprise_id": posting.enterprise_id,
+        "reverses_id": posting.reverses_id,
+        "reference": posting.reference,
+        "memo": posting.memo,
+        "actor": actor,
+        "created_at": created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "lines": [[line.account, line.side, line.amount_fen] for line in posting.lines],
+    }
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def chain_hash(prev_hash: str, content: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode() + content).hexdigest()
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def check_shape(posting: Posting) -> None:
+    """Two lines or more, known accounts, positive integer amounts, debits equal to credits."""
+    if len(posting.lines) < 2:
+        raise DomainError(_("一笔凭证至少需要两行（借方与贷方）。"))
+    for line in posting.lines:
+        if accounts.parse(line.account) is None:
+            raise DomainError(_("未知的账户：%(code)s。", code=line.account))
+        if line.side not in ("D", "C"):
+            raise DomainError(_("借贷方向应为 D（借）或 C（贷）。"))
+        if not isinstance(line.amount_fen, int) or isinstance(line.amount_fen, bool) or line.amount_fen <= 0:
+            raise DomainError(_("每行金额应为正整数（分）。"))
+    debits = sum(line.amount_fen for line in posting.lines if line.side == "D")
+    credits = sum(line.amount_fen for line in posting.lines if line.side == "C")
+    if debits != credits:
+        raise DomainError(
+            _("借贷不平衡：借方%(d)s，贷方%(c)s。", d=money.format_fen(debits), c=money.format_fen(credits))
+        )
+
+
+def lock(session: Session) -> None:
+    """Take the journal's write lock (PostgreSQL; SQLite writers already hold the database's)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f'LOCK TABLE "{JOURNAL}" IN EXCLUSIVE MODE'))
+
+
+def closed_months(session: Session) -> set[str]:
+    return set(session.scalars(select(ClosedMonth.month)))
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The last transaction's id and hash (0 and the genesis hash for an empty journal)."""
+    row = session.execute(
+        select(LedgerTransaction.id, LedgerTransaction.hash).order_by(LedgerTransaction.id.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _accounts(session: Session, codes: set[str]) -> dict[str, dict]:
+    """The accounts named, created where missing: code -> {id, normal, debits, credits}."""
+    found = {
+        row.code: {"id": row.id, "normal": row.normal, "debits": row.debits_fen, "credits": row.credits_fen}
+        for row in session.execute(
+            select(
+                LedgerAccount.id,
+                LedgerAccount.code,
+                LedgerAccount.normal,
+                LedgerAccount.debits_fen,
+                LedgerAccount.credits_fen,
+            ).where(LedgerAccount.code.in_(codes))
+        )
+    }
+    for missing in sorted(codes - set(found)):
+        kind, enterprise_id = accounts.parse(missing)  # type: ignore[misc]
+        normal = accounts.NORMAL[kind]
+        new_id = session.execute(
+            insert(LedgerAccount)
+            .values(code=missing, kind=kind, enterprise_id=enterprise_id, normal=normal, debits_fen=0, credits_fen=0)
+            .returning(LedgerAccount.id)
+        ).scalar_one()
+        found[missing] = {"id": new_id, "normal": normal, "debits": 0, "credits": 0}
+    return found
+
+
+def balance_of(account: dict) -> int:
+    return (
+        account["debits"] - account["credits"] if account["normal"] == "D" else account["credits"] - account["debits"]
+    )
+
+
+def post_many(session: Session, actor, postings: Sequence[Posting], *, demo: bool = False) -> list[int]:
+    """Post transactions in order, all or none; returns their ids. Raises AlreadyPosted for a key seen before."""
+    if not postings:
+        return []
+    for posting in postings:
+        check_shape(posting)
+    closed = closed_months(session)
+    for posting in postings:
+        if month_of(posting.posted_on) in closed:
+            raise DomainError(
+                _("%(month)s已结账，不能再记入该月的凭证。", month=month_of(posting.posted_on)),
+                {"posted_on": _("该月已结账。")},
+            )
+    lock(session)
+    keys = [p.key for p in postings]
+    if len(set(keys)) != len(keys):
+        raise DomainError(_("同一批次中有重复的业务。"))
+    for start in range(0, len(keys), 900):
+        row = session.execute(
+            select(LedgerTransaction.key, LedgerTransaction.id).where(
+                LedgerTransaction.key.in_(keys[start : start + 900])
+            )
+        ).first()
+        if row:
+            raise AlreadyPosted(row[0], row[1])
+    book = _accounts(session, {line.account for p in postings for line in p.lines})
+    last_id, prev_hash = head(session)
+    label, now = actor_label(actor), clock.now()
+    txn_rows, line_rows, ids = [], [], []
+    for posting in postings:
+        for line in posting.lines:
+            account = book[line.account]
+            account["debits" if line.side == "D" else "credits"] += line.amount_fen
+            if balance_of(account) < 0:
+                raise DomainError(_overdrawn(line.account, account))
+        last_id += 1
+        prev_hash, previous = chain_hash(prev_hash, canonical(last_id, posting, label, now)), prev_hash
+        ids.append(last_id)
+        txn_rows.append(
+            {
+                "id": last_id,
+                "key": posting.key,
+                "kind": posting.kind,
+                "posted_on": posting.posted_on,
+                "created_at": now,
+                "battery_id": posting.battery_id,
+                "enterprise_id": posting.enterprise_id,
+                "reverses_id": posting.reverses_id,
+                "reference": posting.reference,
+                "memo": posting.memo,
+                "actor_label": label,
+                "prev_hash": previous,
+                "hash": prev_hash,
+                "is_demo": demo,
+            }
+        )
+        line_rows.extend(
+            {
+                "transaction_id": last_id,
+                "account_id": book[line.account]["id"],
+                "side": line.side,
+                "amount_fen": line.amount_fen,
+            }
+            for line in posting.lines
+        )
+    session.execute(insert(LedgerTransaction), txn_rows)
+    session.execute(insert(LedgerLine), line_rows)
+    for account in book.values():
+        session.execute(
+            update(LedgerAccount)
+            .where(LedgerAccount.id == account["id"])
+            .values(debits_fen=account["debits"], credits_fen=account["credits"])
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def post(session: Session, actor, posting: Posting, *, demo: bool = False) -> int:
+    """Post one transaction; returns its id."""
+    return post_many(session, actor, [posting], demo=demo)[0]
+
+
+def _overdrawn(code: str, account: dict) -> str:
+    kind, _id = accounts.parse(code)  # type: ignore[misc]
+    return _(
+        "%(account)s不能为负：本笔记账后将为%(balance)s。",
+        account=accounts.ACCOUNT_KINDS.label(kind),
+        balance=money.format_fen(balance_of(account)),
+    )
+
+
+def mirror(txn: LedgerTransaction) -> tuple[Line, ...]:
+    """The lines that undo a transaction's lines."""
+    return tuple(Line(line.account.code, "C" if line.side == "D" else "D", line.amount_fen) for line in txn.lines)

@@ -1,0 +1,1 @@
+"""The scheme's pages (filled in below)."""
