@@ -78,11 +78,12 @@ def bill_deposits(
     parties = access.party_battery_ids(session, payer, ids)
     recoded = recoded_products(session, ids)
     existing = _deposits_of(session, ids)
+    states = states_now(session, found.values())
     problems, seen = Problems(batch), set()
     chosen = []
     for index, code in enumerate(wanted):
         battery = found.get(code)
-        message = _bill_refusal(code, battery, payer, parties, recoded, existing, seen, rule)
+        message = _bill_refusal(code, battery, payer, parties, recoded, existing, seen, rule, states)
         if message:
             problems.add(index, "code", message)
             continue
@@ -144,7 +145,17 @@ def bill_deposits(
     return list(_deposits_of(session, [b.id for b in chosen]).values())
 
 
-def _bill_refusal(code, battery, payer, parties, recoded, existing, seen, rule) -> str | None:
+def states_now(session: Session, batteries) -> dict[int, str]:
+    """The packs' states at the portal's clock where they differ from the stored ones: only a pack changed
+    after the clock (a clock moved back, as the demo's replay does) is looked up in its history."""
+    from portal.registry.queries import states_at
+
+    now = clock.now()
+    later = [b.id for b in batteries if b.updated_at is not None and b.updated_at > now]
+    return states_at(session, later, now) if later else {}
+
+
+def _bill_refusal(code, battery, payer, parties, recoded, existing, seen, rule, states) -> str | None:
     from portal.registry.lifecycle import CHEMISTRIES, STATES
 
     if not code:
@@ -161,13 +172,14 @@ def _bill_refusal(code, battery, payer, parties, recoded, existing, seen, rule) 
     old = existing.get(battery.id)
     if old is not None and old.status != "reversed":
         return _("该电池包的押金已于%(day)s计收。", day=old.billed_on.isoformat())
-    if battery.state not in BILLABLE_STATES:
-        return _("该电池包%(state)s，不能再计收押金。", state=STATES.label(battery.state))
-    if (
-        amounts.deposit_fen(battery.rated_capacity_kwh, rule.rate_for(battery.chemistry), rule.flat_fen_per_pack)
-        is None
-    ):
+    state = states.get(battery.id, battery.state)
+    if state not in BILLABLE_STATES:
+        return _("该电池包%(state)s，不能再计收押金。", state=STATES.label(state))
+    amount = amounts.deposit_fen(battery.rated_capacity_kwh, rule.rate_for(battery.chemistry), rule.flat_fen_per_pack)
+    if amount is None:
         return _("现行规则未规定%(chemistry)s电池的费率。", chemistry=CHEMISTRIES.label(battery.chemistry))
+    if amount <= 0:
+        return _("按现行规则计得的押金不足1分，不能计收。")
     return None
 
 

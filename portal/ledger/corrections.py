@@ -178,7 +178,7 @@ def _pending(session: Session, actor, adjustment_id: int) -> Adjustment:
     return adjustment
 
 
-def approve(session: Session, actor, adjustment_id: int) -> int:
+def approve(session: Session, actor, adjustment_id: int, *, demo: bool = False) -> int:
     """Another staff member approves a proposed adjustment: it is posted."""
     adjustment = _pending(session, actor, adjustment_id)
     journal.lock(session)
@@ -193,6 +193,7 @@ def approve(session: Session, actor, adjustment_id: int) -> int:
             reference=f"ADJ-{adjustment.id}",
             memo=adjustment.reason,
         ),
+        demo=demo,
     )
     adjustment.state, adjustment.transaction_id = "approved", txn_id
     adjustment.decided_by_id, adjustment.decided_by, adjustment.decided_at = actor.id, actor_label(actor), clock.now()

@@ -50,17 +50,17 @@ def refund_on_intakes(session: Session, actor, events, *, demo: bool = False) ->
     )
     if not deposits:
         return []
-    from portal.registry.queries import holders_of
+    from portal.registry.queries import intake_receivers
 
-    holders = holders_of(session, [d.battery_id for d in deposits])
-    activities = whitelist_activities(session, holders.values())
+    receivers = intake_receivers(session, [by_battery[d.battery_id] for d in deposits])
+    activities = whitelist_activities(session, receivers.values())
     rule_by_id = {
         r.id: r for r in session.scalars(select(DepositRule).where(DepositRule.id.in_({d.rule_id for d in deposits})))
     }
     chosen, postings = [], []
     for deposit in deposits:
         event = by_battery[deposit.battery_id]
-        collector = holders.get(deposit.battery_id)
+        collector = receivers.get(event.id)
         channel = INTAKE_STATES[event.to_state]
         outlet = get_by_id(session, event.outlet_id) if event.outlet_id else None
         if collector is None or not _qualifies(

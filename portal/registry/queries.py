@@ -268,14 +268,54 @@ def retired_before(session: Session, cutoff: dt.datetime, battery_ids=None) -> d
     return dict(session.execute(query).all())
 
 
-def holders_of(session: Session, battery_ids) -> dict[int, int]:
-    """Battery id -> the member enterprise holding it now (batteries held by nobody in the association are left out)."""
-    found: dict[int, int] = {}
-    for chunk in _chunks(battery_ids):
+def intake_receivers(session: Session, events) -> dict[int, int]:
+    """Intake event id -> the member that took the battery in: the confirmed transfer's receiver, else the
+    reporter (who recorded taking it over from outside the association)."""
+    found = {e.id: e.reporter_enterprise_id for e in events if e.reporter_enterprise_id is not None}
+    ids = [e.id for e in events]
+    for chunk in _chunks(ids):
         rows = session.execute(
-            select(Battery.id, Battery.holder_enterprise_id).where(
-                Battery.id.in_(chunk), Battery.holder_enterprise_id.is_not(None)
+            select(BatteryTransfer.intake_event_id, BatteryTransfer.receiver_enterprise_id).where(
+                BatteryTransfer.intake_event_id.in_(chunk)
             )
         )
+        found.update(dict(rows.all()))
+    return found
+
+
+def pack_histories(session: Session, *, demo: bool) -> list[tuple[BatteryEvent, Battery]]:
+    """Every event of the packs (product type P), demo ones or real ones, in the order they were reported."""
+    stmt = (
+        select(BatteryEvent, Battery)
+        .join(Battery, Battery.id == BatteryEvent.battery_id)
+        .where(Battery.product_type == "P", Battery.is_demo.is_(demo))
+        .order_by(BatteryEvent.reported_at, BatteryEvent.id)
+    )
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def states_at(session: Session, battery_ids, moment: dt.datetime) -> dict[int, str]:
+    """Battery id -> its lifecycle state as the registry knew it at moment: where the latest event reported
+    by then left it (a dispatch refused by then is undone; a correction keeps the state). Batteries with no
+    event reported by then are left out."""
+    refused = select(BatteryTransfer.dispatch_event_id).where(
+        BatteryTransfer.state == "refused",
+        BatteryTransfer.decided_at <= moment,
+        BatteryTransfer.dispatch_event_id.is_not(None),
+    )
+    found: dict[int, str] = {}
+    for chunk in _chunks(battery_ids):
+        latest = (
+            select(func.max(BatteryEvent.id))
+            .where(
+                BatteryEvent.battery_id.in_(chunk),
+                BatteryEvent.reported_at <= moment,
+                BatteryEvent.corrects_event_id.is_(None),
+                BatteryEvent.id.not_in(refused),
+            )
+            .group_by(BatteryEvent.battery_id)
+        )
+        query = select(BatteryEvent.battery_id, BatteryEvent.to_state).where(BatteryEvent.id.in_(latest))
+        rows = session.execute(query)
         found.update(dict(rows.all()))
     return found
