@@ -288,3 +288,78 @@ def reconciliation(session: Session) -> list[PayerReconciliation]:
             )
         )
     return result
+
+
+# --- what the scheme's pages need besides the figures ----------------------------------------------
+
+
+def in_good_standing(session: Session, enterprise_id: int | None) -> bool:
+    """Is the enterprise an admitted member whose membership is valid (active or in grace)?
+
+    Reads the members feature through ``portal.members.queries``.
+    """
+    from portal.members.queries import get_enterprise
+
+    if enterprise_id is None:
+        return False
+    try:
+        enterprise = get_enterprise(session, enterprise_id)
+    except DomainError:
+        return False
+    membership = enterprise.membership
+    return enterprise.status == "member" and membership is not None and membership.state in ("active", "grace")
+
+
+def enterprise_name(session: Session, enterprise_id: int) -> str:
+    """The enterprise's registered name ('' when unknown)."""
+    from portal.members.queries import enterprise_briefs
+
+    brief = enterprise_briefs(session, [enterprise_id]).get(enterprise_id)
+    return brief.name if brief else ""
+
+
+def member_choices(session: Session) -> list[tuple[int, str]]:
+    """Admitted member enterprises as (id, name), by name: whom staff may bill or record a payment for."""
+    from portal.members.queries import enterprise_briefs, enterprise_ids_by_credit_code
+
+    briefs = enterprise_briefs(session, enterprise_ids_by_credit_code(session).values())
+    return sorted(((b.id, b.name) for b in briefs.values()), key=lambda pair: pair[1])
+
+
+def account_holders(session: Session, kind: str | None = None) -> list[tuple[int, str, int]]:
+    """Enterprises holding an account of the scheme (of one kind, if given): (id, name, balance of that kind)."""
+    from portal.members.queries import enterprise_briefs
+
+    found: dict[int, int] = defaultdict(int)
+    for account in trial_balance(session):
+        if account.enterprise_id is not None and (kind is None or account.kind == kind):
+            found[account.enterprise_id] += account.balance_fen if kind else 0
+    briefs = enterprise_briefs(session, found)
+    return sorted(
+        ((i, briefs[i].name if i in briefs else str(i), fen) for i, fen in found.items()), key=lambda row: row[1]
+    )
+
+
+def transaction_lines(session: Session, txn_id: int) -> list[StatementLine]:
+    """One transaction's lines as statement lines (empty when there is no such transaction)."""
+    query = statement_query(session, None, StatementFilters()).where(LedgerTransaction.id == txn_id)
+    return statement_lines(session, session.execute(query))
+
+
+def reversed_by(session: Session, txn_id: int) -> int | None:
+    """The id of the reversal that undid the transaction, if any."""
+    return session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == txn_id))
+
+
+def adjustments(session: Session, limit: int = 200) -> list:
+    """Manual adjustments, newest first (proposed ones are waiting for another staff member)."""
+    from portal.ledger.models import Adjustment
+
+    return list(session.scalars(select(Adjustment).order_by(Adjustment.id.desc()).limit(limit)))
+
+
+def closed_month_list(session: Session) -> list:
+    """The months staff have closed, newest first."""
+    from portal.ledger.models import ClosedMonth
+
+    return list(session.scalars(select(ClosedMonth).order_by(ClosedMonth.month.desc())))
