@@ -77,8 +77,10 @@ class Party:
     outlets: list[str] = field(default_factory=list)
 
 
-def make_members(session, specs: list[tuple[str, str, int]]) -> list[Party]:
-    """Member enterprises (name, activity, outlets to open), each with a token made by staff."""
+def make_members(
+    session, specs: list[tuple[str, str, int]], scopes: tuple[str, ...] = ("batteries:read", "batteries:write")
+) -> list[Party]:
+    """Member enterprises (name, activity, outlets to open), each with a token made by staff (with these scopes)."""
     from portal.api.tokens import create_token
     from tests.factories import make_member, make_outlet, make_user
 
@@ -86,7 +88,7 @@ def make_members(session, specs: list[tuple[str, str, int]]) -> list[Party]:
     parties = []
     for name, activity, outlets in specs:
         enterprise, _admin = make_member(session, name=name, activities=(activity,))
-        _row, token = create_token(session, staff, enterprise.id, "MES系统对接", ["batteries:read", "batteries:write"])
+        _row, token = create_token(session, staff, enterprise.id, "MES系统对接", list(scopes))
         party = Party(enterprise.id, enterprise.name, enterprise.credit_code, token)
         for _n in range(outlets):
             outlet = make_outlet(session, staff, operator=enterprise.name, operator_credit_code=enterprise.credit_code)
@@ -482,7 +484,7 @@ def encode(items: list[dict]) -> bytes:
 
 
 @contextmanager
-def scratch_postgres(base_url: str) -> Iterator[str | None]:
+def scratch_postgres(base_url: str, database: str = PG_DATABASE) -> Iterator[str | None]:
     """Create the scratch database (dropping a leftover of an interrupted run first); drop it at the end.
 
     Yields its URL, or None (with a note) when PostgreSQL cannot be reached.
@@ -496,12 +498,12 @@ def scratch_postgres(base_url: str) -> Iterator[str | None]:
         print(f"PostgreSQL not reachable at {admin_dsn} ({err}); skipping its figures.", file=sys.stderr)
         yield None
         return
-    admin.execute(f"drop database if exists {PG_DATABASE} with (force)")
-    admin.execute(f"create database {PG_DATABASE}")
+    admin.execute(f"drop database if exists {database} with (force)")
+    admin.execute(f"create database {database}")
     try:
-        yield base_url.rstrip("/") + "/" + PG_DATABASE
+        yield base_url.rstrip("/") + "/" + database
     finally:
-        admin.execute(f"drop database if exists {PG_DATABASE} with (force)")
+        admin.execute(f"drop database if exists {database} with (force)")
         admin.close()
 
 

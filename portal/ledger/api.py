@@ -31,6 +31,22 @@ def deposit_item(deposit, code: str) -> dict:
     }
 
 
+def statement_item(x: queries.StatementLine) -> dict:
+    return {
+        "transaction_id": x.transaction_id,
+        "posted_on": x.posted_on.isoformat(),
+        "type": x.kind,
+        "account": x.account_code,
+        "side": x.side,
+        "amount_fen": x.amount_fen,
+        "change_fen": x.change_fen,
+        "code": x.pack_code or None,
+        "reference": x.reference or None,
+        "memo": x.memo or None,
+        "reverses_id": x.reverses_id,
+    }
+
+
 @bp.post("/deposits")
 @uow.serialised(*journal.LOCKS)
 def bill_deposits():
@@ -85,24 +101,8 @@ def ledger_statement():
     page, per_page = parse_paging(request.args)
     session = uow.session()
     result = paginate(session, queries.statement_query(session, enterprise_id, filters), page, per_page, scalars=False)
-    lines = queries.statement_lines(session, result.items)
     return jsonify(
-        items=[
-            {
-                "transaction_id": x.transaction_id,
-                "posted_on": x.posted_on.isoformat(),
-                "type": x.kind,
-                "account": x.account_code,
-                "side": x.side,
-                "amount_fen": x.amount_fen,
-                "change_fen": x.change_fen,
-                "code": x.pack_code or None,
-                "reference": x.reference or None,
-                "memo": x.memo or None,
-                "reverses_id": x.reverses_id,
-            }
-            for x in lines
-        ],
+        items=[statement_item(x) for x in queries.statement_lines(session, result.items)],
         total=result.total,
         page=result.page,
         per_page=result.per_page,

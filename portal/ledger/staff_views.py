@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from portal.core import clock, uow
 from portal.core.money import format_fen
-from portal.core.paging import paginate, parse_paging
 from portal.core.permissions import staff_read_required, staff_required
 from portal.core.views import current_actor, form_status, render_form, submit
 from portal.errors import DomainError
@@ -29,7 +28,7 @@ from portal.ledger.forms import (
     ReverseForm,
     RuleForm,
 )
-from portal.ledger.views import statement_filters
+from portal.ledger.views import statement_filters, statement_page
 from portal.registry.lifecycle import CHEMISTRIES
 
 
@@ -96,25 +95,13 @@ def verify_page():
 @bp.get("/staff/statement")
 @staff_read_required
 def staff_statement():
-    db = uow.session()
     filters, errors = statement_filters()
     raw = request.args.get("enterprise_id", "")
     if raw and not (raw.isdigit() and len(raw) < 12):
         errors["enterprise_id"] = _("请选择单位。")
     enterprise_id = int(raw) if raw and "enterprise_id" not in errors else None
-    page, per_page = parse_paging(request.args)
-    result = paginate(db, queries.statement_query(db, enterprise_id, filters), page, per_page, scalars=False)
-    return render_template(
-        "ledger/statement.html",
-        page=result,
-        lines=[] if errors else queries.statement_lines(db, result.items),
-        filters=filters,
-        errors=errors,
-        kinds=accounts.KINDS,
-        staff=True,
-        holders=queries.account_holders(db),
-        enterprise_id=enterprise_id,
-    ), (422 if errors else 200)
+    holders = queries.account_holders(uow.session())
+    return statement_page(enterprise_id, filters, errors, staff=True, holders=holders, enterprise_id=enterprise_id)
 
 
 def _transaction_page(txn_id: int, form: ReverseForm | None = None):

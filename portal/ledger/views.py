@@ -63,14 +63,11 @@ def account():
     )
 
 
-@bp.get("/statement")
-@member_page
-def statement():
+def statement_page(owner: int | None, filters, errors: dict, **context):
+    """A page of statement lines (a member's own, or every account's for staff); 422 for bad filters."""
     db = uow.session()
-    filters, errors = statement_filters()
     page, per_page = parse_paging(request.args)
-    query = queries.statement_query(db, current_user.enterprise_id, filters)
-    result = paginate(db, query, page, per_page, scalars=False)
+    result = paginate(db, queries.statement_query(db, owner, filters), page, per_page, scalars=False)
     return render_template(
         "ledger/statement.html",
         page=result,
@@ -78,8 +75,15 @@ def statement():
         filters=filters,
         errors=errors,
         kinds=accounts.KINDS,
-        staff=False,
+        **context,
     ), (422 if errors else 200)
+
+
+@bp.get("/statement")
+@member_page
+def statement():
+    filters, errors = statement_filters()
+    return statement_page(current_user.enterprise_id, filters, errors, staff=False)
 
 
 @bp.get("/statement.<fmt>")
