@@ -58,8 +58,9 @@ class Base(DeclarativeBase):
 
 
 WRITE_OPTION = "portal_write"
-# Tables a unit of work locks (PostgreSQL, EXCLUSIVE mode) before its first query: its snapshot then
-# includes every earlier writer's work on them, so writers serialised on the lock never see 40001.
+# Tables whose writers a unit of work's services serialise with a lock of their own (the ledger's journal):
+# on PostgreSQL it runs at READ COMMITTED, so each statement after the lock sees every earlier writer's
+# commit, and writers queue on the lock instead of failing with 40001 and being run again.
 LOCK_OPTION = "portal_lock_tables"
 
 
@@ -88,12 +89,8 @@ def _configure_postgresql(engine: Engine) -> None:
         # it back, the second fails with a serialization failure (40001) and is run again on fresh
         # data, instead of silently losing an update as at READ COMMITTED. Readers keep the default.
         options = conn.get_execution_options()
-        if options.get(WRITE_OPTION):
+        if options.get(WRITE_OPTION) and not options.get(LOCK_OPTION):
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        # LOCK TABLE takes no snapshot: a REPEATABLE READ transaction's view is fixed by its first
-        # query, which therefore comes after the lock is granted.
-        for table in options.get(LOCK_OPTION, ()):
-            conn.exec_driver_sql(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -140,7 +137,7 @@ class Database:
         return self.engine.dialect.name
 
     def session(self, *, write: bool, locks: tuple[str, ...] = ()):
-        """A reading or writing session; ``locks`` names tables a writing one locks at its start."""
+        """A reading or writing session; ``locks`` names tables whose lock the writing one's services take."""
         if not locks:
             return (self._write if write else self._read)()
         factory = self._locking.get(locks)

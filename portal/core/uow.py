@@ -127,10 +127,11 @@ def writes(view: Callable) -> Callable:
 
 
 def serialised(*tables: str) -> Callable[[Callable], Callable]:
-    """Mark a view whose unit of work locks these tables before anything else (see ``portal.db``).
+    """Mark a view whose services serialise their writes on these tables' lock (see ``portal.db``).
 
-    For writers that all append to one chain (the ledger): they wait for each other in turn instead
-    of colliding and being run again.
+    For writers that all append to one chain (the ledger): the view runs at READ COMMITTED, so once
+    its service holds the lock it reads what every earlier writer committed, and writers wait for
+    each other in turn instead of colliding and being run again.
     """
 
     def mark(view: Callable) -> Callable:

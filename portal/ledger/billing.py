@@ -68,7 +68,6 @@ def bill_deposits(
         raise DomainError(_("一次最多计收%(n)d个电池包。", n=MAX_BATCH), {"codes": _("超过%(n)d项。", n=MAX_BATCH)})
     payer = payer_of(session, actor, payer_enterprise_id)
     day = on or clock.today()
-    journal.lock(session)
     rule = rules.in_force(session, day)
     if rule is None:
         raise DomainError(_("押金制度在%(day)s尚无生效的规则，不能计收押金。", day=day.isoformat()))
@@ -110,7 +109,13 @@ def bill_deposits(
                 memo=battery.code,
             )
         )
-    txn_ids = journal.post_many(session, actor, postings, demo=demo)
+    try:
+        txn_ids = journal.post_many(session, actor, postings, demo=demo)
+    except journal.AlreadyPosted as err:  # billed by a concurrent writer since the checks above read
+        index = next(i for i, p in enumerate(postings) if p.key == err.key)
+        problems.add(wanted.index(chosen[index].code), "code", _("该电池包的押金已经计收。"))
+        problems.raise_if_any(_("押金未计收：请更正标出的错误（整批均未写入）。"))
+        raise
     fresh = []
     for battery, posting, txn_id in zip(chosen, postings, txn_ids, strict=True):
         values = {
@@ -131,7 +136,7 @@ def bill_deposits(
         else:
             fresh.append({"battery_id": battery.id, "bill_round": 0, "settle_round": 0, "is_demo": demo, **values})
     if fresh:
-        session.execute(insert(Deposit), fresh)
+        session.execute(insert(Deposit.__table__), fresh)
     session.flush()
     total = sum(p.lines[0].amount_fen for p in postings)
     audit.record(
@@ -238,6 +243,17 @@ def business_day(raw, name: str) -> dt.date:
     return day
 
 
+def post_bank_movement(session: Session, actor, posting: Posting, *, demo: bool = False) -> int:
+    """Post a receipt or a payout under its bank reference: a reference is posted once."""
+    try:
+        return journal.post(session, actor, posting, demo=demo)
+    except journal.AlreadyPosted as err:
+        raise DomainError(
+            _("银行流水号%(ref)s已经记账（第%(id)d号凭证）。", ref=posting.reference, id=err.transaction_id),
+            {"reference": _("该流水号已记账。")},
+        ) from None
+
+
 def record_payment(
     session: Session, actor, enterprise_id: int, amount, received_on, reference, *, demo: bool = False
 ) -> int:
@@ -246,8 +262,7 @@ def record_payment(
     fen = parse_amount(amount)
     day = business_day(received_on, "received_on")
     reference = parse_reference(reference)
-    journal.lock(session)
-    owed = account_balance(session, accounts.RECEIVABLE, enterprise_id)
+    owed = account_balance(session, accounts.RECEIVABLE, enterprise_id)  # checked again under the lock
     if fen > owed:
         raise DomainError(
             _("到账金额超过该单位的应收押金（%(owed)s元）。", owed=money.format_fen(owed)),
@@ -264,13 +279,7 @@ def record_payment(
         enterprise_id=enterprise_id,
         reference=reference,
     )
-    try:
-        txn_id = journal.post(session, actor, posting, demo=demo)
-    except journal.AlreadyPosted as err:
-        raise DomainError(
-            _("银行流水号%(ref)s已经记账（第%(id)d号凭证）。", ref=reference, id=err.transaction_id),
-            {"reference": _("该流水号已记账。")},
-        ) from None
+    txn_id = post_bank_movement(session, actor, posting, demo=demo)
     left = fen
     unpaid = session.scalars(
         select(Deposit)

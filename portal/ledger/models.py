@@ -9,6 +9,7 @@ derived, and ``ledger verify`` recomputes them from the journal.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -43,7 +44,12 @@ class DepositRule(Base):
     )
 
     def rate_for(self, chemistry: str) -> int | None:
-        return next((r.fen_per_kwh for r in self.rates if r.chemistry == chemistry), None)
+        return self.rate_table.get(chemistry)
+
+    @functools.cached_property
+    def rate_table(self) -> dict[str, int]:
+        """chemistry -> fen per kWh (a version's rates never change once it is added)."""
+        return {r.chemistry: r.fen_per_kwh for r in self.rates}
 
 
 class DepositRate(Base):

@@ -17,7 +17,7 @@ from portal.core import audit, clock, money
 from portal.core.actors import require_staff, system
 from portal.errors import DomainError
 from portal.ledger import accounts, amounts, journal
-from portal.ledger.billing import account_balance, business_day, parse_amount, parse_reference
+from portal.ledger.billing import account_balance, business_day, parse_amount, parse_reference, post_bank_movement
 from portal.ledger.journal import Line, Posting
 from portal.ledger.models import Deposit, DepositRule
 
@@ -110,7 +110,7 @@ def pay_out(session: Session, actor, enterprise_id: int, amount, paid_on, refere
     bank, holder, number = bank_account(session, enterprise_id)
     if not number:
         raise DomainError(_("该单位没有登记收款银行账户，请先在单位资料中填写开户行和账号。"))
-    journal.lock(session)
+    # Read before the lock: post() checks both balances again under it.
     payable = account_balance(session, accounts.PAYABLE, enterprise_id)
     if fen > payable:
         raise DomainError(
@@ -132,13 +132,7 @@ def pay_out(session: Session, actor, enterprise_id: int, amount, paid_on, refere
         reference=reference,
         memo=f"{bank} {holder} ****{number[-4:]}",
     )
-    try:
-        txn_id = journal.post(session, actor, posting, demo=demo)
-    except journal.AlreadyPosted as err:
-        raise DomainError(
-            _("银行流水号%(ref)s已经记账（第%(id)d号凭证）。", ref=reference, id=err.transaction_id),
-            {"reference": _("该流水号已记账。")},
-        ) from None
+    txn_id = post_bank_movement(session, actor, posting, demo=demo)
     audit.record(session, actor, "ledger.payout", "ledger_transaction", txn_id, after={"fen": fen, "ref": reference})
     return txn_id
 
