@@ -96,6 +96,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ledger_transactions_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_transactions_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_transactions_posted_on'), ['posted_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_transactions_reference'), ['reference'], unique=False)
 
     op.create_table('deposits',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -207,6 +208,7 @@ def downgrade():
     op.drop_table('deposits')
     with op.batch_alter_table('ledger_transactions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_transactions_posted_on'))
+        batch_op.drop_index(batch_op.f('ix_ledger_transactions_reference'))
         batch_op.drop_index(batch_op.f('ix_ledger_transactions_kind'))
         batch_op.drop_index(batch_op.f('ix_ledger_transactions_enterprise_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_transactions_battery_id'))

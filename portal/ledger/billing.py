@@ -6,6 +6,7 @@ checks everything first, and posts through ``journal.post_many``: a refusal writ
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ from portal.core.actors import is_staff, require_staff
 from portal.errors import DomainError
 from portal.ledger import accounts, amounts, journal, rules
 from portal.ledger.journal import Line, Posting
-from portal.ledger.models import Deposit, DepositAllocation, LedgerAccount
+from portal.ledger.models import Deposit, DepositAllocation, LedgerAccount, LedgerTransaction
 from portal.registry.services import Problems
 
 MAX_BATCH = 10_000
@@ -244,7 +245,25 @@ def business_day(raw, name: str) -> dt.date:
 
 
 def post_bank_movement(session: Session, actor, posting: Posting, *, demo: bool = False) -> int:
-    """Post a receipt or a payout under its bank reference: a reference is posted once."""
+    """Post a receipt or a payout under its bank reference: the scheme has one bank account, whose serial
+    numbers name one movement each, so a reference is posted once, as a receipt or as a payout (again
+    only after that posting was reversed: the key ``bank:<serial>:<n>`` counts the reversed ones)."""
+    earlier = session.scalars(
+        select(LedgerTransaction.id).where(
+            LedgerTransaction.reference == posting.reference,
+            LedgerTransaction.kind.in_((accounts.PAYMENT, accounts.PAYOUT)),
+        )
+    ).all()
+    reversed_ = set(
+        session.scalars(select(LedgerTransaction.reverses_id).where(LedgerTransaction.reverses_id.in_(earlier)))
+    )
+    standing = [i for i in earlier if i not in reversed_]
+    if standing:
+        raise DomainError(
+            _("银行流水号%(ref)s已经记账（第%(id)d号凭证）。", ref=posting.reference, id=standing[0]),
+            {"reference": _("该流水号已记账。")},
+        )
+    posting = dataclasses.replace(posting, key=f"bank:{posting.reference}:{len(earlier)}")
     try:
         return journal.post(session, actor, posting, demo=demo)
     except journal.AlreadyPosted as err:
@@ -269,7 +288,7 @@ def record_payment(
             {"amount": _("不能超过应收押金%(owed)s元。", owed=money.format_fen(owed))},
         )
     posting = Posting(
-        key=f"payment:{reference}",
+        key=f"bank:{reference}",
         kind=accounts.PAYMENT,
         posted_on=day,
         lines=(

@@ -103,7 +103,7 @@ class LedgerTransaction(Base):
     battery_id: Mapped[int | None] = mapped_column(ForeignKey("batteries.id"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)  # payer / payee
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
-    reference: Mapped[str] = mapped_column(String(100), default="")  # bank serial number, adjustment no.
+    reference: Mapped[str] = mapped_column(String(100), default="", index=True)  # bank serial, adjustment no.
     memo: Mapped[str] = mapped_column(Text, default="")
     actor_label: Mapped[str] = mapped_column(String(254))
     prev_hash: Mapped[str] = mapped_column(String(64))

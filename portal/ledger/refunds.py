@@ -124,7 +124,7 @@ def pay_out(session: Session, actor, enterprise_id: int, amount, paid_on, refere
             {"amount": _("押金专户余额不足。")},
         )
     posting = Posting(
-        key=f"payout:{reference}",
+        key=f"bank:{reference}",
         kind=accounts.PAYOUT,
         posted_on=day,
         lines=(Line(accounts.code(accounts.PAYABLE, enterprise_id), "D", fen), Line(accounts.ESCROW, "C", fen)),

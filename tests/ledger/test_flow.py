@@ -50,3 +50,26 @@ def test_a_second_bill_for_the_same_pack_is_refused(scheme, api, session):
     assert again.status_code == 422
     assert "已于" in again.get_json()["error"]["fields"]["code"]
     verify_ok(session)
+
+
+def test_a_bank_serial_is_posted_once_until_its_posting_is_reversed(scheme, api, session, staff, at):
+    from portal.errors import DomainError
+    from portal.ledger import billing, corrections, refunds
+
+    w = scheme.world
+    code = in_car(w, api)
+    bill(scheme, api, code)
+    wrong = billing.record_payment(session, staff, w.maker.id, "120", "2026-11-02", "icbc 0007")
+    session.commit()
+    retire_to_outlet(scheme, api, code)  # a refund is payable to the maker now
+    with pytest.raises(DomainError, match="ICBC0007已经记账"):
+        billing.record_payment(session, staff, w.maker.id, "100", "2026-11-02", "ICBC0007")
+    session.rollback()
+    with pytest.raises(DomainError, match="ICBC0007已经记账"):  # one serial, one movement: not also a payout
+        refunds.pay_out(session, staff, w.maker.id, "1", "2026-11-02", "ICBC0007")
+    session.rollback()
+    corrections.reverse(session, staff, wrong, "金额录错：应为1200元")
+    billing.record_payment(session, staff, w.maker.id, "1200", "2026-11-02", "ICBC0007")
+    session.commit()
+    assert billing.account_balance(session, "deposits_receivable", w.maker.id) == 0
+    verify_ok(session)
