@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
-import http.client
 import io
 import json
 import os
@@ -174,31 +173,14 @@ class Client(Http):
         self.refused: list[float] = []
 
     def bill(self, body: dict) -> int:
-        data = json.dumps(body).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "Idempotency-Key": secrets.token_hex(12),
-            "Authorization": f"Bearer {self.token}",
-        }
-        start = time.perf_counter()
-        for attempt in range(3):  # a reset connection is retried; the idempotency key makes that safe
-            try:
-                self.conn.request("POST", "/api/v1/deposits", data, headers)
-                response = self.conn.getresponse()
-                answer = response.read()
-                break
-            except (ConnectionError, http.client.HTTPException):
-                self.conn.close()
-                if attempt == 2:
-                    raise
-        seconds = time.perf_counter() - start
-        if response.status == 201:
+        status, answer, seconds = self.send("/api/v1/deposits", json.dumps(body).encode())
+        if status == 201:
             self.accepted.append(seconds)
-        elif response.status == 422:
+        elif status == 422:
             self.refused.append(seconds)
         else:
-            raise RuntimeError(f"POST /api/v1/deposits answered {response.status}: {answer[:500]!r}")
-        return response.status
+            raise RuntimeError(f"POST /api/v1/deposits answered {status}: {answer[:500]!r}")
+        return status
 
 
 def _ms(values: list[float]) -> str:

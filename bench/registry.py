@@ -426,7 +426,8 @@ class Http:
         response.read()
         return response.status
 
-    def post(self, path: str, body: bytes, *, expect: int = 201) -> bytes:
+    def send(self, path: str, body: bytes) -> tuple[int, bytes, float]:
+        """POST body with a fresh idempotency key; (status, answer, seconds). A reset connection is retried."""
         headers = {"Content-Type": "application/json", "Idempotency-Key": secrets.token_hex(12)}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -441,9 +442,13 @@ class Http:
                 self.conn.close()
                 if attempt == 2:
                     raise
-        self.latencies.append(time.perf_counter() - start)
-        if response.status != expect:
-            raise RuntimeError(f"POST {path} answered {response.status}: {_first_errors(_json_or_text(data))}")
+        return response.status, data, time.perf_counter() - start
+
+    def post(self, path: str, body: bytes, *, expect: int = 201) -> bytes:
+        status, data, seconds = self.send(path, body)
+        self.latencies.append(seconds)
+        if status != expect:
+            raise RuntimeError(f"POST {path} answered {status}: {_first_errors(_json_or_text(data))}")
         return data
 
 

@@ -7,6 +7,8 @@ the clock (``set_now``) without touching the system clock.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -29,6 +31,16 @@ def set_now(value: dt.datetime | None) -> None:
     if value is not None and value.tzinfo is None:
         raise ValueError("set_now needs an aware datetime")
     _fixed = value.astimezone(dt.UTC) if value is not None else None
+
+
+@contextmanager
+def kept() -> Iterator[None]:
+    """Let a step (the demo seed) move the clock, and put it back as it was: fixed by a test, or running."""
+    fixed = _fixed
+    try:
+        yield
+    finally:
+        set_now(fixed)
 
 
 def local(value: dt.datetime | None) -> dt.datetime | None:

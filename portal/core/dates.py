@@ -116,3 +116,9 @@ def collect_datetime(
 
 def _error(field: str | None, message: str) -> DomainError:
     return DomainError(message, {field: message} if field else None)
+
+
+def month_start(day: dt.date, offset: int = 0) -> dt.date:
+    """The first day of the month `offset` months after day's (before, for a negative offset)."""
+    index = day.year * 12 + day.month - 1 + offset
+    return dt.date(index // 12, index % 12 + 1, 1)

@@ -22,14 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.core import clock
+from portal.core import clock, money
+from portal.core.dates import month_start
 from portal.demo import SeedContext
 
 STAFF_EMAIL, ADMIN_EMAIL = "staff@demo.sdbra.cn", "admin@demo.sdbra.cn"
@@ -75,7 +75,7 @@ def seed(session: Session, ctx: SeedContext) -> None:
     cast = _cast(session, history)
     if cast is None:
         return
-    with _clock_kept():
+    with clock.kept():
         year = _Year(session, cast, history, clock.now())
         year.plan()
         year.run()
@@ -84,16 +84,6 @@ def seed(session: Session, ctx: SeedContext) -> None:
     if year.refused:
         line += f" ({year.refused} packs refused by billing)"
     ctx.created.append(line)
-
-
-@contextmanager
-def _clock_kept() -> Iterator[None]:
-    """Let the seed move the portal's clock, and put it back as it was (fixed by a test, or running)."""
-    fixed = clock._fixed  # the clock offers no public reading of its override
-    try:
-        yield
-    finally:
-        clock.set_now(fixed)
 
 
 def _cast(session: Session, history) -> _Cast | None:
@@ -137,27 +127,14 @@ def _weekday(day: dt.date) -> dt.date:
     return day
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return _months_back(day, -1)
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 class _Year:
     """The scheme's year as operations at their moments, run in time order (an operation may plan more)."""
 
     def __init__(self, session: Session, cast: _Cast, history, now: dt.datetime) -> None:
         self.session, self.cast, self.history, self.now = session, cast, history, now
         self.today = now.astimezone(clock.LOCAL_TZ).date()
-        self.start = _months_back(self.today, 12)  # the pilot's first day
-        self.outlets_join = _months_back(self.today, 9)  # the second rule version
+        self.start = month_start(self.today, -12)  # the pilot's first day
+        self.outlets_join = month_start(self.today, -9)  # the second rule version
         self.ops: list[_Op] = []
         self.serials: dict[str, int] = defaultdict(int)
         self.deposits = self.refused = 0
@@ -198,14 +175,14 @@ class _Year:
         self.at(_local(_weekday(join + dt.timedelta(days=2)), 10), lambda: self.enrol(second_car, "in_vehicle"))
         self.lots(enrol)
         self.intakes()
-        month = _next_month(start)
+        month = month_start(start, 1)
         while month <= self.today:
             self.at(_local(month, 2), self.forfeit)
             self.at(_local(_weekday(month.replace(day=10)), 14), self.payouts)
-            closing = _months_back(month, 1)
-            if closing < _months_back(self.today, 1):
+            closing = month_start(month, -1)
+            if closing < month_start(self.today, -1):
                 self.at(_local(_weekday(month.replace(day=8)), 16), lambda m=closing: self.close(m))
-            month = _next_month(month)
+            month = month_start(month, 1)
 
     def lots(self, after: dt.datetime) -> None:
         """The battery maker bills each new lot of packs the day it registers it."""
@@ -360,7 +337,7 @@ class _Year:
         from portal.ledger import corrections
 
         day = clock.today()
-        if day < _months_back(self.today, 7) or not 11 <= day.day <= 20:
+        if day < month_start(self.today, -7) or not 11 <= day.day <= 20:
             return  # before the 10th's payout could pay the collector's part out first
         txn = corrections.get_transaction(self.session, txn_ids[0])
         payer = txn.enterprise_id
@@ -371,8 +348,8 @@ class _Year:
             return
         self.adjusted = True
         lines = (
-            f"refunds_payable:{collector.account.enterprise_id} D {_yuan(collector.amount_fen)}\n"
-            f"refunds_payable:{payer} C {_yuan(collector.amount_fen)}"
+            f"refunds_payable:{collector.account.enterprise_id} D {money.format_fen(collector.amount_fen)}\n"
+            f"refunds_payable:{payer} C {money.format_fen(collector.amount_fen)}"
         )
         reason = ADJUSTMENT_REASON.format(txn=txn.id, code=self._code(txn.battery_id))
         proposed = _local(_weekday(day + dt.timedelta(days=1)), 10, 30)

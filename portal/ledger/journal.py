@@ -80,9 +80,16 @@ CANONICAL_FIELDS = (
 )
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: verify hashes 100,000s
+
+
+def utc_iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
 def canonical(txn_id: int, posting: Posting, actor: str, created_at: dt.datetime) -> bytes:
-    """The bytes a transaction's hash covers (the same from a posting and from the stored rows)."""
-    body = [
+    """The bytes a transaction's hash covers, from a posting (``stored_hash`` makes them from stored rows)."""
+    return canonical_values(
         txn_id,
         posting.key,
         posting.kind,
@@ -93,10 +100,14 @@ def canonical(txn_id: int, posting: Posting, actor: str, created_at: dt.datetime
         posting.reference,
         posting.memo,
         actor,
-        created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        utc_iso(created_at),
         [[line.account, line.side, line.amount_fen] for line in posting.lines],
-    ]
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+
+
+def canonical_values(*values) -> bytes:
+    """The CANONICAL_FIELDS as a compact JSON array, UTF-8 (dates as ISO text, created_at in UTC)."""
+    return _ENCODER.encode(values).encode()
 
 
 def chain_hash(prev_hash: str, content: bytes) -> str:
@@ -104,19 +115,23 @@ def chain_hash(prev_hash: str, content: bytes) -> str:
 
 
 def stored_hash(txn, lines: Sequence[Line], prev_hash: str) -> str:
-    """The hash a stored transaction (its columns as attributes, its lines in order) should carry."""
-    posting = Posting(
-        key=txn.key,
-        kind=txn.kind,
-        posted_on=txn.posted_on,
-        lines=tuple(lines),
-        battery_id=txn.battery_id,
-        enterprise_id=txn.enterprise_id,
-        reverses_id=txn.reverses_id,
-        reference=txn.reference,
-        memo=txn.memo,
+    """The hash a stored transaction should carry: its columns as attributes (``posted_on`` and
+    ``created_at`` as the ISO text ``canonical`` writes), its lines in order."""
+    content = canonical_values(
+        txn.id,
+        txn.key,
+        txn.kind,
+        txn.posted_on,
+        txn.battery_id,
+        txn.enterprise_id,
+        txn.reverses_id,
+        txn.reference,
+        txn.memo,
+        txn.actor_label,
+        txn.created_at,
+        [[line.account, line.side, line.amount_fen] for line in lines],
     )
-    return chain_hash(prev_hash, canonical(txn.id, posting, txn.actor_label, txn.created_at))
+    return chain_hash(prev_hash, content)
 
 
 def month_of(day: dt.date) -> str:

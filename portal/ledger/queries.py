@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from portal.core.dates import parse_date
+from portal.core.dates import month_start, parse_date
 from portal.errors import DomainError
-from portal.ledger import accounts
+from portal.ledger import accounts, journal
 from portal.ledger.models import Deposit, LedgerAccount, LedgerLine, LedgerTransaction
 
 
@@ -183,9 +183,7 @@ def monthly(session: Session, months: int = 12, today: dt.date | None = None) ->
     from portal.core import clock
 
     today = today or clock.today()
-    first = dt.date(today.year, today.month, 1)
-    for _i in range(months - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
+    first = month_start(today, 1 - months)
     original = LedgerTransaction.__table__.alias("original")
     kind = case((LedgerTransaction.kind == accounts.REVERSAL, original.c.kind), else_=LedgerTransaction.kind)
     sign = case((LedgerTransaction.kind == accounts.REVERSAL, -1), else_=1)
@@ -200,13 +198,11 @@ def monthly(session: Session, months: int = 12, today: dt.date | None = None) ->
         .where(LedgerTransaction.posted_on >= first)
         .group_by(LedgerTransaction.posted_on, kind)
     )
-    by_month: dict[str, dict[str, int]] = {}
-    day = first
-    while day <= today:
-        by_month[f"{day.year:04d}-{day.month:02d}"] = defaultdict(int)
-        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    by_month: dict[str, dict[str, int]] = {
+        journal.month_of(month_start(first, n)): defaultdict(int) for n in range(months)
+    }
     for posted_on, kind_, total in rows:
-        key = f"{posted_on.year:04d}-{posted_on.month:02d}"
+        key = journal.month_of(posted_on)
         if key in by_month:
             by_month[key][kind_] += int(total or 0)
     return [{"month": month, **{k: v.get(k, 0) for k in accounts.KINDS.codes}} for month, v in by_month.items()]

@@ -163,40 +163,37 @@ def rule_new():
     return render_form("ledger/rule_form.html", form, chemistries=CHEMISTRIES)
 
 
+def _bank_movement(form, kind: str, date_name: str, service, done: str, title: str):
+    """The payment and payout pages: a member, an amount, a bank date and serial, then the service."""
+    form = _holders(form, kind, date_name)
+    date_field = getattr(form, date_name)
+
+    def record():
+        enterprise_id = _enterprise_id(form.enterprise_id.data)
+        return service(
+            uow.session(), current_actor(), enterprise_id, form.amount.data, date_field.data, form.reference.data
+        )
+
+    if txn_id := submit(form, record):
+        flash(done % {"id": txn_id}, "success")
+        return redirect(url_for("ledger.transaction", txn_id=txn_id), 303)
+    return render_form("ledger/money_form.html", form, title=title, date_field=date_field)
+
+
 @bp.route("/staff/payments", methods=["GET", "POST"])
 @staff_required
 @uow.serialised(*journal.LOCKS)
 def payment():
-    form = _holders(PaymentForm(), accounts.RECEIVABLE, "received_on")
-
-    def record():
-        enterprise_id = _enterprise_id(form.enterprise_id.data)
-        return billing.record_payment(
-            uow.session(), current_actor(), enterprise_id, form.amount.data, form.received_on.data, form.reference.data
-        )
-
-    if txn_id := submit(form, record):
-        flash(_("到账已记账：第%(id)d号凭证。", id=txn_id), "success")
-        return redirect(url_for("ledger.transaction", txn_id=txn_id), 303)
-    return render_form("ledger/money_form.html", form, title=_("登记押金到账"), date_field=form.received_on)
+    done, title = _("到账已记账：第%(id)d号凭证。"), _("登记押金到账")
+    return _bank_movement(PaymentForm(), accounts.RECEIVABLE, "received_on", billing.record_payment, done, title)
 
 
 @bp.route("/staff/payouts", methods=["GET", "POST"])
 @staff_required
 @uow.serialised(*journal.LOCKS)
 def payout():
-    form = _holders(PayoutForm(), accounts.PAYABLE, "paid_on")
-
-    def record():
-        enterprise_id = _enterprise_id(form.enterprise_id.data)
-        return refunds.pay_out(
-            uow.session(), current_actor(), enterprise_id, form.amount.data, form.paid_on.data, form.reference.data
-        )
-
-    if txn_id := submit(form, record):
-        flash(_("退款支付已记账：第%(id)d号凭证。", id=txn_id), "success")
-        return redirect(url_for("ledger.transaction", txn_id=txn_id), 303)
-    return render_form("ledger/money_form.html", form, title=_("登记退款支付"), date_field=form.paid_on)
+    done, title = _("退款支付已记账：第%(id)d号凭证。"), _("登记退款支付")
+    return _bank_movement(PayoutForm(), accounts.PAYABLE, "paid_on", refunds.pay_out, done, title)
 
 
 def _adjustments_page(form=None, decision=None):

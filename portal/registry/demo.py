@@ -19,8 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -97,22 +95,12 @@ def seed(session: Session, ctx: SeedContext) -> None:
     cast = _cast(session)
     if cast is None:
         return
-    with _clock_kept():
+    with clock.kept():
         now = clock.now()
         plan = _Plan(cast, now, random.Random(f"{SEED}:{now.astimezone(clock.LOCAL_TZ).date().isoformat()}"))
         plan.build()
         counts = plan.run(session)
     ctx.created.append(f"{counts['batteries']} batteries, {counts['events']} battery events")
-
-
-@contextmanager
-def _clock_kept() -> Iterator[None]:
-    """Let the seed move the portal's clock, and put it back as it was (fixed by a test, or running)."""
-    fixed = clock._fixed  # the clock offers no public reading of its override
-    try:
-        yield
-    finally:
-        clock.set_now(fixed)
 
 
 def _cast(session: Session) -> _Cast | None:

@@ -108,7 +108,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.txns: dict[int, tuple] = {}
         self.reversed: set[int] = set()
         self.closed: set[str] = set()
-        self.references: list[str] = []  # bank serial numbers of payments
+        self.references: list[str] = []  # bank serial numbers of payments that stand (not reversed)
+        self.serials = 0  # serial numbers handed out so far
         self.payout_refs: list[str] = []
         self.members = (c.maker, c.operator, c.recycler)
         skipped = billed_first + [False] * len(codes)  # the simplest draw bills every pack first
@@ -197,7 +198,7 @@ class LedgerMachine(RuleBasedStateMachine):
         amount = data.draw(st.integers(1, owed + 5000) if data.draw(RARELY) else st.one_of(st.just(owed), fits))
         day = (data.draw(RARELY) and self.closed_day(data)) or clock.today()
         reuse = bool(self.references) and data.draw(RARELY)
-        reference = data.draw(st.sampled_from(self.references)) if reuse else f"BANK-{len(self.references) + 1:05d}"
+        reference = data.draw(st.sampled_from(self.references)) if reuse else f"BANK-{self.serials + 1:05d}"
         # A bank serial number is compared without spaces and case: a reused one typed differently is refused too.
         typed = reference.lower().replace("-", " - ") if reuse else reference
         ok = 0 < amount <= owed and journal.month_of(day) not in self.closed and not reuse
@@ -213,8 +214,9 @@ class LedgerMachine(RuleBasedStateMachine):
         txn_id = _write(run)
         event("paid")
         self.references.append(reference)
+        self.serials += 1
         self.payments += amount
-        self.txns[txn_id] = ("payment", amount)
+        self.txns[txn_id] = ("payment", amount, reference)
 
     @rule(data=st.data(), to=st.sampled_from(["outlet", "poor_outlet", "recycler", "stranger"]))
     def retire(self, data, to):
@@ -383,6 +385,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.packs[what[1]].billed = False
         elif what[0] == "payment":
             self.payments -= what[1]
+            self.references.remove(what[2])  # a reversed receipt's serial number may be posted again
         elif what[0] == "payout":
             self.payouts -= what[2]
             self.payable[what[1]] += what[2]
