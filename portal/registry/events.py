@@ -1,4 +1,7 @@
-"""Reporting lifecycle events, confirming or refusing transfers, and corrections.
+"""Reporting lifecycle events: the batch, its checks, and the moves that do not change hands or hand over.
+
+Intakes (confirming a transfer, or taking over from outside) are in ``intakes``; corrections in
+``event_corrections``; both use this module's batch context and helpers.
 
 Every move goes through ``report_events`` (one event is a batch of one), which applies the state
 machine of ``lifecycle`` and the custody rules: only the holder moves a battery (or a car maker for
@@ -26,7 +29,7 @@ from portal.core.dates import parse_datetime
 from portal.core.sql import insert_ignore_many
 from portal.core.vin import normalize_vin, vin_errors
 from portal.errors import DomainError
-from portal.registry import access, codes, signals, transfers
+from portal.registry import access, codes, event_corrections, intakes, signals, transfers
 from portal.registry.lifecycle import (
     DISPATCH,
     EVENTS,
@@ -38,7 +41,8 @@ from portal.registry.lifecycle import (
     TERMINAL,
     allowed_events,
 )
-from portal.registry.models import Battery, BatteryEvent, BatteryLink, BatteryParty, BatteryTransfer
+from portal.registry.models import Battery, BatteryEvent, BatteryParty, BatteryTransfer
+from portal.registry.queries import recoded_products
 from portal.registry.services import FUTURE_TOLERANCE, MAX_BATCH, EventInput, Problems, _by_codes, _decimal
 
 
@@ -156,7 +160,7 @@ def _apply(ctx: _Context, batteries: dict[str, Battery], item: EventInput):
     ):
         raise _Refused("code", _("没有找到编码为 %(code)s 的电池，或您无权查看。", code=code))
     if item.corrects_event_id is not None:
-        return _correction(ctx, battery, item), []
+        return event_corrections.correction(ctx, battery, item), []
     event_code = (item.event or "").strip()
     rule = RULES.get(event_code) or RULES.get(EVENTS.parse(event_code) or "")
     if rule is None:
@@ -169,7 +173,7 @@ def _apply(ctx: _Context, batteries: dict[str, Battery], item: EventInput):
     if battery.state in TERMINAL:
         raise _Refused("event", _("该电池%(state)s，不能再报送事件。", state=STATES.label(battery.state)))
     if rule.kind == INTAKE:
-        return _intake(ctx, battery, rule, item, occurred)
+        return intakes.intake(ctx, battery, rule, item, occurred)
     return _move(ctx, battery, rule, item, occurred)
 
 
@@ -316,7 +320,7 @@ def _move(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: dt.
     to_state = rule.moves.get(battery.state)
     if to_state is None:
         raise _state_refusal(battery, rule)
-    if rule.code == "cascade_dispatch" and battery.state == "new" and not _is_cascade_product(ctx.session, battery):
+    if rule.code == "cascade_dispatch" and battery.state == "new" and not recoded_products(ctx.session, [battery.id]):
         raise _Refused("event", _("“梯次产品出库”只适用于梯次利用产品（由原电池重新编码的产品）。"))
     outlet, site = _place(ctx, item)
     if "vin" in rule.needs:
@@ -388,12 +392,6 @@ def _move(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: dt.
     return event, parties
 
 
-def _is_cascade_product(session: Session, battery: Battery) -> bool:
-    return (
-        session.scalar(select(BatteryLink.product_id).where(BatteryLink.product_id == battery.id).limit(1)) is not None
-    )
-
-
 def _recovered(battery: Battery, item: EventInput) -> dict[str, Decimal]:
     raw = item.recovered_kg
     if not isinstance(raw, dict):
@@ -415,77 +413,6 @@ def _recovered(battery: Battery, item: EventInput) -> dict[str, Decimal]:
     return values
 
 
-def _intake(ctx: _Context, battery: Battery, rule, item: EventInput, occurred: dt.datetime):
-    """The receiver's intake: confirming a transfer, or taking over from a holder outside the association."""
-    pending = ctx.pending.get(battery.id)
-    to_state = rule.moves.get(battery.state)
-    outlet, site = _place(ctx, item)
-    if pending is not None:
-        if not _may_receive(ctx, pending):
-            raise _Refused(
-                "event", _("电池正移交给%(receiver)s，只有接收方可以确认入库。", receiver=pending.receiver_name)
-            )
-        if to_state is None:
-            raise _state_refusal(battery, rule)
-        if outlet is None and pending.outlet_id is not None:
-            outlet = _outlet(ctx, pending.outlet_id)
-        if "outlet" in rule.needs and outlet is None:
-            raise _Refused("outlet_code", _("网点入库须填写回收服务网点编码。"))
-        if pending.sent_at and occurred < pending.sent_at:
-            raise _Refused(
-                "occurred_at", _("入库时间不能早于出库时间（%(at)s）。", at=clock.format_datetime(pending.sent_at))
-            )
-        event = _new_event(ctx, battery, rule, item, occurred, to_state)
-        event.from_state = battery.state
-        event.outlet_id, event.site = (outlet.id if outlet else None), site
-        event.counterparty_enterprise_id = pending.sender_enterprise_id
-        event.counterparty_name, event.counterparty_credit_code = pending.sender_name, pending.sender_credit_code
-        pending.state = "confirmed"
-        pending.intake_event = event
-        pending.decided_at = ctx.now
-        pending.decided_by = actor_label(ctx.actor)
-        del ctx.pending[battery.id]
-        receiver = _enterprise(ctx, pending.receiver_enterprise_id)
-        battery.hold(receiver.id, receiver.name, receiver.credit_code, outlet.id if outlet else None, site)
-        battery.state = to_state
-        battery.last_event_at = occurred
-        parties = [(battery.id, receiver.id)] + ([(battery.id, ctx.enterprise_id)] if ctx.enterprise_id else [])
-        return event, parties
-    if battery.holder_enterprise_id is not None:
-        raise _Refused(
-            "event",
-            _(
-                "该电池由%(holder)s持有，尚未移交给贵单位：请由持有方先报送出库（移交），再确认入库。",
-                holder=battery.holder_name,
-            ),
-        )
-    # Held outside the association: the receiver records the take-over, with the sender named and evidence.
-    if ctx.enterprise_id is None:
-        raise _Refused("event", _("持有方不是会员单位时，须由接收的会员单位报送入库。"))
-    if to_state is None:
-        raise _state_refusal(battery, rule)
-    if "outlet" in rule.needs and outlet is None:
-        raise _Refused("outlet_code", _("网点入库须填写回收服务网点编码。"))
-    sender_id, sender_name, sender_code = _counterparty(ctx, item, role="sender")
-    if sender_code != battery.holder_credit_code:
-        raise _Refused(
-            "counterparty_credit_code",
-            _("交出方与电池的当前持有方（%(holder)s）不符。", holder=battery.holder_name),
-        )
-    evidence = _evidence(item)
-    event = _new_event(ctx, battery, rule, item, occurred, to_state)
-    event.outlet_id, event.site = (outlet.id if outlet else None), site
-    event.counterparty_enterprise_id = sender_id
-    event.counterparty_name, event.counterparty_credit_code = sender_name, sender_code
-    event.counterparty_by_reporter = True
-    event.evidence_document = evidence
-    me = _enterprise(ctx, ctx.enterprise_id)
-    battery.hold(me.id, me.name, me.credit_code, outlet.id if outlet else None, site)
-    battery.state = to_state
-    battery.last_event_at = occurred
-    return event, [(battery.id, me.id)]
-
-
 def _outlet(ctx: _Context, outlet_id: int):
     """An outlet by id, read once per batch."""
     from portal.outlets.queries import get_by_id
@@ -504,61 +431,9 @@ def _enterprise(ctx: _Context, enterprise_id: int):
     return ctx.enterprises[enterprise_id]
 
 
-def _may_receive(ctx: _Context, transfer: BatteryTransfer) -> bool:
-    """The receiver, a car maker for a destination outlet in its network, or staff."""
-    if ctx.staff:
-        return True
-    return transfers.receives(ctx.enterprise_id, transfer, ctx.network)
-
-
 def events_for(session: Session, battery: Battery) -> list[str]:
     """The events the holder may report next for this battery (what the form offers)."""
     codes_ = allowed_events(battery.state)
-    if battery.state == "new" and not _is_cascade_product(session, battery):
+    if battery.state == "new" and not recoded_products(session, [battery.id]):
         codes_ = [c for c in codes_ if c != "cascade_dispatch"]
     return [c for c in codes_ if RULES[c].kind != INTAKE]
-
-
-def _correction(ctx: _Context, battery: Battery, item: EventInput) -> BatteryEvent:
-    """A new event correcting the details of an earlier one (time, place, note); the state stays."""
-    original = ctx.session.get(BatteryEvent, item.corrects_event_id)
-    if original is None or original.battery_id != battery.id:
-        raise _Refused("corrects_event_id", _("要更正的事件不存在或不属于该电池。"))
-    if not (ctx.staff or (ctx.enterprise_id is not None and ctx.enterprise_id == original.reporter_enterprise_id)):
-        raise _Refused("corrects_event_id", _("只有原报送单位或协会工作人员可以更正该事件。"))
-    if original.event == "produced":
-        raise _Refused("corrects_event_id", _("“生产”事件不能更正：请联系协会。"))
-    rule = RULES[original.event]
-    occurred = original.occurred_at
-    if item.occurred_at not in (None, ""):
-        try:
-            occurred = parse_datetime(str(item.occurred_at), field="occurred_at").astimezone(dt.UTC)
-        except DomainError as err:
-            raise _Refused("occurred_at", err.message) from err
-        if occurred > ctx.now + FUTURE_TOLERANCE:
-            raise _Refused("occurred_at", _("发生时间不能晚于现在。"))
-    outlet, site = _place(ctx, item)
-    if not (item.note or "").strip():
-        raise _Refused("note", _("请说明更正的原因。"))
-    event = _new_event(ctx, battery, rule, item, occurred, original.to_state)
-    event.from_state = original.from_state
-    event.corrects_event_id = original.id
-    event.outlet_id = outlet.id if outlet else original.outlet_id
-    event.site = site or original.site
-    copied = (
-        "counterparty_enterprise_id",
-        "counterparty_name",
-        "counterparty_credit_code",
-        "counterparty_by_reporter",
-        "evidence_document",
-        "vin",
-        *(f"recovered_{m}_kg" for m in RECOVERED_METALS),
-    )
-    for name in copied:
-        setattr(event, name, getattr(original, name))
-    if rule.deadline_working_days is not None:
-        # Lateness is judged on when the event was first reported, not on the correction.
-        taken = _working_days(ctx, occurred, original.reported_at)
-        event.working_days_taken = taken
-        event.late_by_working_days = max(0, taken - rule.deadline_working_days)
-    return event
