@@ -28,7 +28,7 @@ BILLABLE_STATES = ("new", "in_vehicle")
 
 def payer_of(session: Session, actor, enterprise_id: int | None) -> int:
     """The paying enterprise: the caller's own (members, tokens), or the member staff name."""
-    from portal.members.queries import enterprise_briefs
+    from portal.members.queries import in_good_standing
 
     own = getattr(actor, "enterprise_id", None) if getattr(actor, "is_member", False) else None
     chosen = own if own is not None else (enterprise_id if is_staff(actor) else None)
@@ -37,9 +37,11 @@ def payer_of(session: Session, actor, enterprise_id: int | None) -> int:
             _("请选择缴纳押金的会员单位。") if is_staff(actor) else _("只有会员单位可以缴纳押金。"),
             {"payer": _("请选择缴纳押金的会员单位。")},
         )
-    brief = enterprise_briefs(session, [chosen]).get(chosen)
-    if brief is None or brief.status != "member":
-        raise DomainError(_("缴纳押金的须是会员单位。"), {"payer": _("缴纳押金的须是会员单位。")})
+    # One rule for members, the pages and the API alike: a suspended or lapsed membership pays no deposit.
+    if not in_good_standing(session, chosen):
+        raise DomainError(
+            _("缴纳押金的须是会员资格有效的会员单位。"), {"payer": _("缴纳押金的须是会员资格有效的会员单位。")}
+        )
     return chosen
 
 

@@ -289,23 +289,6 @@ def reconciliation(session: Session) -> list[PayerReconciliation]:
 # --- what the scheme's pages need besides the figures ----------------------------------------------
 
 
-def in_good_standing(session: Session, enterprise_id: int | None) -> bool:
-    """Is the enterprise an admitted member whose membership is valid (active or in grace)?
-
-    Reads the members feature through ``portal.members.queries``.
-    """
-    from portal.members.queries import get_enterprise
-
-    if enterprise_id is None:
-        return False
-    try:
-        enterprise = get_enterprise(session, enterprise_id)
-    except DomainError:
-        return False
-    membership = enterprise.membership
-    return enterprise.status == "member" and membership is not None and membership.state in ("active", "grace")
-
-
 def enterprise_name(session: Session, enterprise_id: int) -> str:
     """The enterprise's registered name ('' when unknown)."""
     from portal.members.queries import enterprise_briefs

@@ -21,6 +21,7 @@ from portal.core.views import current_actor, form_status, submit
 from portal.errors import DomainError
 from portal.ledger import accounts, bp, exports, journal, queries
 from portal.ledger.forms import BillForm
+from portal.members.queries import in_good_standing
 from portal.pdf import PdfError, render_pdf
 
 EXPORTS = ("csv", "xlsx", "pdf")
@@ -32,7 +33,7 @@ def member_page(view):
     @member_required
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if not queries.in_good_standing(uow.session(), current_user.enterprise_id):
+        if not in_good_standing(uow.session(), current_user.enterprise_id):
             abort(403)
         return view(*args, **kwargs)
 

@@ -288,3 +288,14 @@ def bank_account(session: Session, enterprise_id: int) -> tuple[str, str, str]:
         )
     ).first()
     return (row[0], row[1], row[2]) if row else ("", "", "")
+
+
+def in_good_standing(session: Session, enterprise_id: int | None) -> bool:
+    """Is the enterprise an admitted member whose membership is valid (active or in its grace period)?"""
+    if enterprise_id is None:
+        return False
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None or enterprise.status != "member":
+        return False
+    membership = enterprise.membership
+    return membership is not None and membership.state in ("active", "grace")

@@ -147,3 +147,18 @@ def test_a_member_in_the_browser_reads_only_its_own(scheme, api, session, client
     own = client.get(f"/api/v1/ledger/balances?enterprise_id={w.maker.id}").get_json()
     assert own["enterprise_id"] == w.car.id
     assert own["balances_fen"]["deposits_held"] == 0
+
+
+def test_a_suspended_member_bills_no_deposit_through_its_token(scheme, api, session):
+    from portal.core.actors import system
+    from portal.members import memberships
+    from portal.members.queries import get_enterprise
+
+    code = new_pack(scheme, api)
+    membership = get_enterprise(session, scheme.world.maker.id).membership
+    memberships.suspend(session, system("test"), membership.id, "会费逾期未缴")
+    session.commit()
+    refused = bill(scheme, api, code)
+    assert refused.status_code == 422
+    assert "会员资格有效" in refused.get_json()["error"]["message"]
+    assert _count(session) == 0
