@@ -73,9 +73,11 @@ def reverse(session: Session, actor, txn_id: int, reason: str, *, demo: bool = F
         deposit.status, deposit.settle_round = "open", deposit.settle_round + 1
         deposit.settled_txn_id = deposit.collector_enterprise_id = None
     elif txn.kind == accounts.PAYMENT:
-        for allocation in session.scalars(select(DepositAllocation).where(DepositAllocation.payment_txn_id == txn.id)):
-            owed = session.get(Deposit, allocation.deposit_id)
-            owed.paid_fen -= allocation.amount_fen
+        paid = select(Deposit, DepositAllocation.amount_fen).join(
+            DepositAllocation, DepositAllocation.deposit_id == Deposit.id
+        )
+        for owed, amount in session.execute(paid.where(DepositAllocation.payment_txn_id == txn.id)):
+            owed.paid_fen -= amount
     session.flush()
     audit.record(
         session, actor, "ledger.reversal", "ledger_transaction", txn.id, after={"by": new_id, "reason": reason}

@@ -38,7 +38,7 @@ def _qualifies(rule: DepositRule, channel: str, outlet_status: str | None, activ
 def refund_on_intakes(session: Session, actor, events, *, demo: bool = False) -> list[int]:
     """Approve the refunds that confirmed intakes earn (called by the registry in its transaction)."""
     from portal.members.queries import whitelist_activities
-    from portal.outlets.queries import get_by_id
+    from portal.outlets.queries import statuses
 
     intakes = [e for e in events if e.to_state in INTAKE_STATES and e.id is not None]
     if not intakes:
@@ -57,14 +57,14 @@ def refund_on_intakes(session: Session, actor, events, *, demo: bool = False) ->
     rule_by_id = {
         r.id: r for r in session.scalars(select(DepositRule).where(DepositRule.id.in_({d.rule_id for d in deposits})))
     }
+    outlet_status = statuses(session, {by_battery[d.battery_id].outlet_id for d in deposits})
     chosen, postings = [], []
     for deposit in deposits:
         event = by_battery[deposit.battery_id]
         collector = receivers.get(event.id)
         channel = INTAKE_STATES[event.to_state]
-        outlet = get_by_id(session, event.outlet_id) if event.outlet_id else None
         if collector is None or not _qualifies(
-            rule_by_id[deposit.rule_id], channel, outlet.status if outlet else None, activities.get(collector)
+            rule_by_id[deposit.rule_id], channel, outlet_status.get(event.outlet_id), activities.get(collector)
         ):
             continue
         payer_part, collector_part = amounts.refund_split(

@@ -231,3 +231,11 @@ def by_codes(session: Session, codes) -> dict[str, Outlet]:
 def get_by_id(session: Session, outlet_id: int) -> Outlet | None:
     """The outlet with this id, or None."""
     return session.get(Outlet, outlet_id)
+
+
+def statuses(session: Session, outlet_ids) -> dict[int, str]:
+    """Outlet id -> its status (合规 is ``compliant``), in one query."""
+    ids = {i for i in outlet_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Outlet.id, Outlet.status).where(Outlet.id.in_(ids))).all())
