@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format bench bench-registry bench-ledger venv system-deps system-deps-test db demo translations clean
+.PHONY: run test lint format bench bench-registry bench-ledger bench-pdf venv system-deps system-deps-test db demo translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -46,6 +46,7 @@ bench: venv system-deps
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/registry.py $(BENCH_ARGS)
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
+	$(BIN)/python bench/pdf.py $(BENCH_ARGS)
 
 # The registry's figures alone (SQLite in-process, then PostgreSQL behind gunicorn); BENCH_ARGS=--quick for a smoke test.
 bench-registry: venv
@@ -54,6 +55,10 @@ bench-registry: venv
 # The deposit ledger's figures alone (PostgreSQL, then SQLite, both behind gunicorn); BENCH_ARGS=--quick for a smoke test.
 bench-ledger: venv
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
+
+# The PDF documents alone (warm worker: cache miss and hit, beside in-process WeasyPrint); BENCH_ARGS=--quick for a smoke test.
+bench-pdf: venv system-deps
+	$(BIN)/python bench/pdf.py $(BENCH_ARGS)
 
 translations: venv
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .

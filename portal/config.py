@@ -62,7 +62,15 @@ class Defaults:
     TOKEN_INVITATION_DAYS = 14
     MEMBERSHIP_GRACE_DAYS = 60
     MEMBERSHIP_REMINDER_DAYS = (30, 7)
+    # Approval on or after this day (MM-DD) starts the first term with the next year; staff change it on
+    # /staff/fees (that setting wins once saved); None or "" means no cut-off.
+    MEMBERSHIP_LATE_JOIN_CUTOFF = "10-01"
+    MEMBERSHIP_REMINDER_QUIET_DAYS = 30  # no renewal reminder in a member's first days after approval
     PDF_TIMEOUT_SECONDS = 20
+    PDF_WORKERS = 1  # warm render workers per web process (each holds WeasyPrint and the CJK fonts)
+    PDF_WORKER_MAX_RENDERS = 200  # documents a worker renders before it is replaced by a fresh one
+    PDF_CACHE = True  # keep generated documents under PORTAL_DATA_DIR/pdf-cache, keyed by their data
+    PDF_CACHE_MAX_MB = 256  # the cache's size bound; least recently used documents go first
     JOBS_POLL_SECONDS = 5
     PRODUCTION = False
 

@@ -5,24 +5,30 @@
 * The page is ``lang="zh-CN"`` and the fonts are Noto Sans/Serif CJK SC (Debian's fonts-noto-cjk),
   found through fontconfig by family name, so the Simplified Chinese faces of the .ttc collections
   are used and embedded (not the collection's first, Japanese, face).
-* A URL fetcher serves only the portal's static files and uploaded images: no ``file:``, no network.
-* Rendering runs in a worker process (started by a fork server) that is stopped after
-  ``PDF_TIMEOUT_SECONDS`` (20 s); the caller gets ``PdfTimeout`` and shows a friendly error.
+* A URL fetcher (fetcher.py) serves only the portal's static files and uploaded images: no ``file:``,
+  no network.
+* Rendering runs in warm worker processes (pool.py, worker.py: WeasyPrint and the fonts loaded once,
+  ``PDF_WORKERS`` per web process, each recycled after ``PDF_WORKER_MAX_RENDERS`` documents); a
+  render past ``PDF_TIMEOUT_SECONDS`` kills its worker and the caller gets ``PdfTimeout`` with a
+  friendly message; a worker that cannot start is reported at once as ``PdfError``.
+* Every document is cached under ``PORTAL_DATA_DIR/pdf-cache`` (cache.py), keyed by a hash of its
+  rendered HTML and assets, so changed data is a new document (``PDF_CACHE``, ``PDF_CACHE_MAX_MB``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import queue as queue_module
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
-PORTAL_ASSET_HOST = "portal.local"
-ALLOWED_UPLOAD_KINDS = (".png", ".jpg")
+from portal.pdf import pool
+from portal.pdf.cache import DocumentCache
+from portal.pdf.fetcher import PORTAL_ASSET_HOST, make_url_fetcher
+
+__all__ = ["PdfError", "PdfTimeout", "html_to_pdf", "make_url_fetcher", "render_pdf"]
+
 _PLAIN = (str, int, float, bool, type(None), dt.date, dt.datetime)
 
 
@@ -48,88 +54,52 @@ def _check_plain(value, path: str = "context") -> None:
     raise TypeError(f"{path} is a {type(value).__name__}; PDF templates take plain values only")
 
 
-def make_url_fetcher(static_dir: str, uploads_dir: str):
-    """A WeasyPrint URL fetcher that only serves portal static files and uploaded images."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    static_root = Path(static_dir).resolve()
-    uploads_root = Path(uploads_dir).resolve()
-
-    class PortalURLFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            parsed = urlparse(url)
-            if parsed.scheme == "data":
-                return super().fetch(url, headers)  # inline data needs no fetching
-            if parsed.scheme != "https" or parsed.netloc != PORTAL_ASSET_HOST:
-                raise ValueError(f"refused to fetch {url!r}: only portal assets are allowed")
-            path = unquote(parsed.path)
-            if path.startswith("/static/"):
-                root, relative = static_root, path[len("/static/") :]
-            elif path.startswith("/uploads/") and path.lower().endswith(ALLOWED_UPLOAD_KINDS):
-                root, relative = uploads_root, path[len("/uploads/") :]
-            else:
-                raise ValueError(f"refused to fetch {url!r}")
-            target = (root / relative).resolve()
-            if root not in target.parents or not target.is_file():
-                raise ValueError(f"refused to fetch {url!r}")
-            return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": _mime(target)})
-
-    return PortalURLFetcher(allowed_protocols=("https", "data"), allow_redirects=False)
+def _uploads_dir() -> str:
+    return str(Path(current_app.config["PORTAL_DATA_DIR"]) / "uploads")
 
 
-def _mime(path: Path) -> str:
-    return {".png": "image/png", ".jpg": "image/jpeg", ".css": "text/css", ".svg": "image/svg+xml"}.get(
-        path.suffix.lower(), "application/octet-stream"
+def document_cache() -> DocumentCache | None:
+    """The app's document cache, or None when ``PDF_CACHE`` is off."""
+    config = current_app.config
+    if not config["PDF_CACHE"] or config["PDF_CACHE_MAX_MB"] <= 0:
+        return None
+    folder = Path(config["PORTAL_DATA_DIR"]) / "pdf-cache"
+    return DocumentCache(
+        folder, int(config["PDF_CACHE_MAX_MB"] * 1024 * 1024), current_app.static_folder, _uploads_dir()
     )
 
 
-def _render_worker(html: str, static_dir: str, uploads_dir: str, out) -> None:
-    try:
-        from weasyprint import HTML
-
-        fetcher = make_url_fetcher(static_dir, uploads_dir)
-        pdf = HTML(string=html, base_url=f"https://{PORTAL_ASSET_HOST}/", url_fetcher=fetcher).write_pdf()
-        out.put(("ok", pdf))
-    except Exception as exc:  # reported to the parent, which raises PdfError
-        out.put(("error", f"{type(exc).__name__}: {exc}"))
-
-
-def _worker_context():
-    """Workers come from a fork server (a clean single-threaded process with WeasyPrint loaded), not
-    from a fork of the web process, whose other threads may hold locks the child would inherit."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["weasyprint", "portal.pdf"])
-    return ctx
-
-
 def html_to_pdf(html: str, *, timeout: float) -> bytes:
-    """Render HTML in a worker process; stop it after timeout seconds."""
-    static_dir = current_app.static_folder
-    uploads_dir = str(Path(current_app.config["PORTAL_DATA_DIR"]) / "uploads")
-    ctx = _worker_context()
-    out = ctx.Queue(maxsize=1)
-    worker = ctx.Process(target=_render_worker, args=(html, static_dir, uploads_dir, out), daemon=True)
-    worker.start()
+    """Render HTML in a warm worker of this process; stop it after timeout seconds."""
+    config = current_app.config
+    job = {"html": html, "static_dir": current_app.static_folder, "uploads_dir": _uploads_dir(), "timeout": timeout}
     try:
-        status, payload = out.get(timeout=timeout)
-    except queue_module.Empty:
-        worker.kill()
-        worker.join(5)
+        rendered = pool.get_pool(config["PDF_WORKERS"]).render(
+            job, timeout=timeout, max_renders=config["PDF_WORKER_MAX_RENDERS"]
+        )
+    except pool.WorkerTimeout:
+        current_app.logger.warning("PDF rendering stopped after %s s", timeout)
         raise PdfTimeout(_("生成 PDF 超时，请稍后再试。")) from None
-    finally:
-        worker.join(5)
-        if worker.is_alive():
-            worker.kill()
-    if status != "ok":
-        current_app.logger.error("PDF rendering failed: %s", payload)
-        raise PdfError(_("生成 PDF 失败，请稍后再试或联系协会。"))
-    return payload
+    except pool.WorkerFailed as exc:
+        current_app.logger.error("PDF rendering failed: %s", exc)
+        raise PdfError(_("生成 PDF 失败，请稍后再试或联系协会。")) from None
+    return rendered.pdf
 
 
 def render_pdf(template: str, context: dict, *, timeout: float | None = None) -> bytes:
-    """Render templates/<template> (under pdf/) with plain values into PDF bytes."""
+    """Render templates/<template> (under pdf/) with plain values into PDF bytes, from the cache if made before."""
     if not template.startswith("pdf/"):
         raise ValueError("PDF templates live under templates/pdf/")
     _check_plain(context)
     html = render_template(template, **context, asset_base=f"https://{PORTAL_ASSET_HOST}")
-    return html_to_pdf(html, timeout=timeout or current_app.config["PDF_TIMEOUT_SECONDS"])
+    cache = document_cache()
+    key = cache.key(template, html) if cache else None
+    if cache and (cached := cache.get(key)) is not None:
+        return cached
+    pdf = html_to_pdf(html, timeout=timeout or current_app.config["PDF_TIMEOUT_SECONDS"])
+    if cache:
+        try:
+            cache.put(key, pdf)
+        except OSError as exc:  # a full or read-only disk costs the next call a render, not this document
+            current_app.logger.warning("PDF cache not written: %s", exc)
+    return pdf

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import socket
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from portal.pdf import PdfError, PdfTimeout, make_url_fetcher, render_pdf
+from portal.pdf import PdfError, PdfTimeout, html_to_pdf, make_url_fetcher, pool, render_pdf
 from tests.factories import make_user
 
 MEMBER_NAME = "烟台绿源动力电池再生利用有限公司"
@@ -79,6 +80,7 @@ def test_rendering_past_the_time_limit_is_stopped_with_a_friendly_message(app):
     assert str(caught.value) == "生成 PDF 超时，请稍后再试。"
     assert isinstance(caught.value, PdfError)
     assert multiprocessing.active_children() == []
+    assert pool.current_pool().worker_pids() == []  # the worker that overran was killed
 
 
 # --- the URL fetcher -----------------------------------------------------------------------------
@@ -131,3 +133,93 @@ def test_fetcher_serves_uploaded_images(fetcher):
 
     assert response.read() == b"\x89PNG\r\n\x1a\nfake"
     assert response.headers.get_content_type() == "image/png"
+
+
+# --- user text cannot reach files or the network -------------------------------------------------
+
+
+@pytest.fixture
+def listener():
+    """A TCP socket on a free loopback port: any connection the renderer makes shows up here."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.3)
+    yield server
+    server.close()
+
+
+def connections(server: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            return count
+        conn.close()
+        count += 1
+
+
+def hostile_markup(port: int) -> str:
+    return (
+        '<img src="file:///etc/passwd">'
+        f'<span style="background: url(http://127.0.0.1:9/x)">u</span>'
+        f'<div style="background-image: url(http://127.0.0.1:{port}/y)">v</div>'
+        f'<img src="http://127.0.0.1:{port}/z.png">'
+    )
+
+
+def test_the_fetcher_refuses_a_local_file_and_the_network_inside_a_document(app, listener):
+    from weasyprint import HTML
+
+    port = listener.getsockname()[1]
+    real = make_url_fetcher(app.static_folder, str(Path(app.config["PORTAL_DATA_DIR"]) / "uploads"))
+    asked, refused = [], []
+
+    class Recording(type(real)):
+        def fetch(self, url, headers=None):
+            asked.append(url)
+            try:
+                return super().fetch(url, headers)
+            except ValueError:
+                refused.append(url)
+                raise
+
+    fetcher = Recording(allowed_protocols=("https", "data"), allow_redirects=False)
+    # Unescaped on purpose: even markup that got past the templates' escaping is refused here.
+    HTML(string=f"<p>{hostile_markup(port)}</p>", base_url="https://portal.local/", url_fetcher=fetcher).write_pdf()
+
+    hostile = {
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x",
+        f"http://127.0.0.1:{port}/y",
+        f"http://127.0.0.1:{port}/z.png",
+    }
+    assert hostile <= set(asked)
+    assert set(asked) == set(refused)
+    assert connections(listener) == 0
+
+
+def test_user_text_in_a_document_is_escaped_and_fetches_nothing(app, listener):
+    port = listener.getsockname()[1]
+    name = f"恶意公司{hostile_markup(port)}"
+
+    pdf = render_pdf("pdf/membership_certificate.html", {**CERTIFICATE, "name": name})
+
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace("\n", "")
+    assert '<img src="file:///etc/passwd">' in text  # shown as text, not taken as markup
+    assert "url(http://127.0.0.1:9/x)" in text
+    assert connections(listener) == 0
+
+
+def test_the_worker_reads_no_local_file_even_from_raw_html(app, tmp_path, listener):
+    port = listener.getsockname()[1]
+    evil = tmp_path / "evil.css"
+    evil.write_text(f"@page {{ size: A6 }} body {{ background: url(http://127.0.0.1:{port}/css) }}")
+    html = f'<html><head><link rel="stylesheet" href="file://{evil}"></head><body>{hostile_markup(port)}x</body></html>'
+
+    pdf = html_to_pdf(html, timeout=20)
+
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 (default), not the file's A6
+    assert connections(listener) == 0
