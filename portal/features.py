@@ -36,6 +36,7 @@ FEATURES: tuple[str, ...] = (
     "consultations",
     "registry",
     "ledger",
+    "projects",
     "search",
     "api",
 )

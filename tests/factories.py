@@ -174,7 +174,6 @@ def outlet_input(**overrides) -> outlets.OutletInput:
         "name": f"测试网点{n}",
         "operator": "齐鲁新能源客车股份有限公司",
         "city": "370600",
-        "district": "开发区",
         "address": "烟台市开发区长江路188号",
         "type": "收集型",
         "phone": "0535-6666666",
@@ -355,3 +354,77 @@ def make_token(session, enterprise, scopes=("batteries:read", "batteries:write")
     from portal.core.actors import system
 
     return tokens.create_token(session, system("test"), enterprise.id, name, scopes)[1]
+
+
+# --- projects -------------------------------------------------------------------------------------
+
+
+def call_input(**overrides):
+    """A call open from the portal's today for 60 days, admitting every project type, needing a feasibility study."""
+    from portal.projects.calls import CallInput
+    from portal.projects.kinds import PROJECT_TYPES
+
+    today = clock.today()
+    values = {
+        "title": "2026年动力电池梯次利用和再生利用示范项目申报",
+        "types": tuple(PROJECT_TYPES.codes),
+        "opens_on": today.isoformat(),
+        "closes_on": (today + dt.timedelta(days=60)).isoformat(),
+        "criteria": "技术先进性 40\n示范带动作用 35\n经济可行性 25",
+        "documents": ("feasibility",),
+    }
+    return CallInput(**{**values, **overrides})
+
+
+def make_call(session, actor=None, **overrides):
+    """A call for projects opened through the service."""
+    from portal.projects.calls import create_call
+
+    return create_call(session, _staff_if_none(session, actor), call_input(**overrides))
+
+
+def project_input(call, **overrides):
+    """A complete application: a 20 MWh storage station in Zaozhuang, 12 million yuan, two targets."""
+    from portal.projects.applications import ProjectInput
+
+    today = clock.today()
+    values = {
+        "call_id": call.id,
+        "title": "枣庄退役电池梯次利用储能电站示范项目",
+        "type": "cascade_storage",
+        "city": "枣庄",
+        "site": "枣庄市薛城区新能源产业园",
+        "summary": "利用退役磷酸铁锂电池建设20MWh用户侧储能电站。",
+        "planned_start": (today + dt.timedelta(days=30)).isoformat(),
+        "planned_end": (today + dt.timedelta(days=400)).isoformat(),
+        "budget": "12000000",
+        "funding": {"enterprise": "8000000", "bank_loan": "4000000"},
+        "targets": (("储能装机容量", "20", "MWh"), ("新增就业", "35", "人")),
+    }
+    return ProjectInput(**{**values, **overrides})
+
+
+def make_project(session, lead_user, call=None, *, state="draft", reviewer=None, staff=None, **overrides):
+    """A project made through the services and moved to state (draft, applied, under_review, approved,
+    in_construction, operating); the review and decision are made by staff (a fresh one unless given)."""
+    from portal.projects import applications, lifecycle, reviews
+
+    call = call or make_call(session, staff)
+    project = applications.create_draft(session, lead_user, project_input(call, **overrides))
+    order = ["draft", "applied", "under_review", "approved", "in_construction", "operating"]
+    if order.index(state) >= 1:
+        applications.add_attachment(session, lead_user, project.id, "feasibility", checked_upload(name="可研报告.pdf"))
+        applications.submit_application(session, lead_user, project.id)
+    if order.index(state) >= 2:
+        staff = _staff_if_none(session, staff)
+        reviewer = reviewer or make_user(session, "reviewer")
+        reviews.assign_reviewer(session, staff, project.id, reviewer.id)
+        lifecycle.change_state(session, staff, project.id, "under_review")
+    if order.index(state) >= 3:
+        scores = [reviews.ScoreInput(c["key"], "80") for c in call.criteria]
+        reviews.submit_review(session, reviewer, project.id, scores, "同意立项")
+        lifecycle.change_state(session, staff, project.id, "approved", "专家评审通过")
+    for later in ("in_construction", "operating"):
+        if order.index(state) >= order.index(later):
+            lifecycle.change_state(session, staff, project.id, later)
+    return project

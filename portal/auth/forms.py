@@ -23,6 +23,10 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("电子邮箱"), validators=[DataRequired(REQUIRED), Length(max=254)])
 
 
+class ResendVerificationForm(FlaskForm):
+    email = EmailField(_l("注册时使用的电子邮箱"), validators=[DataRequired(REQUIRED), Length(max=254)])
+
+
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("新密码（至少10个字符）"), validators=[DataRequired(REQUIRED), Length(max=200)])
     confirm = PasswordField(
@@ -46,4 +50,5 @@ class InternalUserForm(FlaskForm):
         self.role.choices = [(r, ROLES.label(r)) for r in INTERNAL_ROLES]
 
 
-INTERNAL_ROLES = (roles.STAFF_ROLE, roles.ADMIN, roles.REVIEWER, roles.OBSERVER)  # in the order offered
+# in the order offered
+INTERNAL_ROLES = (roles.STAFF_ROLE, roles.ADMIN, roles.REVIEWER, roles.OBSERVER, roles.FINANCIER)

@@ -155,6 +155,7 @@ ROLES = Enumeration(
         Item("admin", "系统管理员", "Administrator"),
         Item("reviewer", "评审专家", "Reviewer"),
         Item("observer", "观察员（主管部门）", "Observer"),
+        Item("financier", "金融机构", "Financial institution"),
     ],
 )
 
