@@ -27,10 +27,14 @@ def register_web(app: Flask) -> None:
         return response
 
     @app.get("/lang/<code>")
+    @uow.writes
     def set_language(code: str):
+        from portal.auth.services import remember_language, safe_next
+
         if code in ("en", "zh_Hans_CN"):
             session["lang"] = code
-        from portal.auth.services import safe_next
+            if current_user.is_authenticated:  # kept on the account, for the next login elsewhere
+                remember_language(uow.session(), current_user._get_current_object(), code)
 
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
 

@@ -32,6 +32,7 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[dt.datetime | None]
     is_demo: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str | None] = mapped_column(String(10))  # the language chosen: zh_Hans_CN | en
 
     # Flask-Login protocol
     @property

@@ -202,13 +202,55 @@ def consume_token(session: Session, token: str, purpose: str) -> User:
     return session.get(User, row.user_id)
 
 
+class AlreadyVerified(DomainError):
+    """A verification link of an address that is already verified (clicked again, or an older link)."""
+
+
 def verify_email(session: Session, token: str) -> User:
-    """Mark the address of the token's user as verified (the link proves it)."""
+    """Mark the address of the token's user as verified (the link proves it); AlreadyVerified if it was."""
+    row = session.scalar(
+        select(AuthToken).where(AuthToken.token_hash == hash_token(token or ""), AuthToken.purpose == "verify_email")
+    )
+    owner = session.get(User, row.user_id) if row is not None else None
+    if owner is not None and owner.email_verified_at is not None:
+        if row.used_at is None:
+            row.used_at = clock.now()
+            session.flush()
+        raise AlreadyVerified(_("该电子邮箱已经验证过了，请直接登录。"))
     user = consume_token(session, token, "verify_email")
-    if user.email_verified_at is None:
-        user.email_verified_at = clock.now()
+    user.email_verified_at = clock.now()
     session.flush()
     return user
+
+
+def resend_verification(session: Session, email: str, *, hours: int, every_seconds: int = 60) -> None:
+    """Mail a new verification link to an unverified active account; others (and repeats within a minute) get none.
+
+    The caller answers the same in every case, so the form tells no one which addresses are registered.
+    """
+    from portal.notify.services import queue_mail
+
+    user = user_by_email(session, email or "") if email else None
+    if user is None or not user.is_active or user.email_verified_at is not None:
+        return
+    recent = session.scalar(
+        select(func.count()).where(
+            AuthToken.user_id == user.id,
+            AuthToken.purpose == "verify_email",
+            AuthToken.created_at > clock.now() - dt.timedelta(seconds=every_seconds),
+        )
+    )
+    if recent:
+        return
+    token = issue_token(session, user, "verify_email", dt.timedelta(hours=hours))
+    queue_mail(session, user.email, _("请验证您的电子邮箱"), "verify_email", token=token, name=user.name or user.email)
+
+
+def remember_language(session: Session, user: User, code: str | None) -> None:
+    """Keep the language the user chose on the account (zh_Hans_CN or en; anything else is ignored)."""
+    if code in ("zh_Hans_CN", "en") and user.locale != code:
+        user.locale = code
+        session.flush()
 
 
 def request_password_reset(session: Session, email: str, *, minutes: int) -> None:

@@ -7,17 +7,36 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
 from portal.auth import bp, queries, services
-from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, InternalUserForm, LoginForm, ResetPasswordForm
+from portal.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InternalUserForm,
+    LoginForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
+)
 from portal.core import roles, uow
 from portal.core.permissions import admin_required
 from portal.core.views import current_actor, render_form, submit
 from portal.errors import DomainError, apply_to_form
 
+LANGUAGES = ("zh_Hans_CN", "en")
+
 
 def start_session(user) -> None:
-    """Log the user in on a fresh session (no data carried over from before login)."""
+    """Log the user in on a fresh session (nothing carried over from before login but the language).
+
+    The language a visitor chose before logging in wins and is kept on the account; without a
+    choice, the language kept on the account applies.
+    """
+    chosen = session.get("lang")
     session.clear()
     login_user(user)
+    if chosen in LANGUAGES:
+        services.remember_language(uow.session(), user, chosen)
+    lang = chosen if chosen in LANGUAGES else user.locale
+    if lang in LANGUAGES:
+        session["lang"] = lang
 
 
 def home_for(user) -> str:
@@ -56,8 +75,11 @@ def login():
 @login_required
 def logout():
     services.end_all_sessions(uow.session(), current_actor())
+    lang = session.get("lang")
     logout_user()
     session.clear()
+    if lang in LANGUAGES:
+        session["lang"] = lang  # the visitor keeps the language
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("main.index"))
 
@@ -67,10 +89,25 @@ def logout():
 def verify_email(token: str):
     try:
         services.verify_email(uow.session(), token)
+    except services.AlreadyVerified as err:
+        return render_template("auth/message.html", title=_("邮箱已验证"), message=err.message, login_link=True)
     except DomainError as err:
-        return render_template("auth/message.html", title=_("验证失败"), message=err.message), 400
+        page = render_template("auth/message.html", title=_("验证失败"), message=err.message, resend_link=True)
+        return page, 400
     flash(_("电子邮箱已验证，现在可以登录。"), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/verify/resend", methods=["GET", "POST"])
+def resend_verification():
+    form = ResendVerificationForm(email=request.args.get("email", ""))
+    if not form.validate_on_submit():
+        return render_template("auth/resend.html", form=form), 422 if form.errors else 200
+    hours = current_app.config["TOKEN_VERIFY_EMAIL_HOURS"]
+    services.resend_verification(uow.session(), form.email.data, hours=hours)
+    # The same answer whether or not the address is known, unverified or just sent a link.
+    flash(_("如果该邮箱已注册且尚未验证，我们已重新发送验证邮件，请查收（也请查看垃圾邮件文件夹）。"), "success")
+    return redirect(url_for("auth.login"), 303)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

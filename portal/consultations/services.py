@@ -135,11 +135,11 @@ def open_round(session: Session, actor, data: ConsultationInput, *, is_demo: boo
 
 def add_comment(session: Session, actor, consultation_id: int, clause_id: int, text: str) -> Comment:
     """A member comments on one clause, only while the round is open (by the portal clock)."""
-    from portal.members.queries import get_enterprise
+    from portal.members.queries import get_enterprise, require_admitted_member
 
     require(getattr(actor, "is_member", False), _("只有会员企业的用户可以提出意见。"))
+    require_admitted_member(session, actor, _("只有会员企业的用户可以提出意见。"))  # active or grace
     enterprise = get_enterprise(session, actor.enterprise_id)
-    require(enterprise.status == "member", _("只有会员企业的用户可以提出意见。"))
     consultation = get_round(session, consultation_id)
     if not consultation.is_open(clock.now()):
         raise DomainError(_("征求意见已截止，不再接受意见。"))

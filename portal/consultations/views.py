@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from portal.core import clock, uow
 from portal.core.permissions import (
     MEMBER,
     STAFF_READ,
-    can_see_members_only,
+    require_members_only,
     roles_required,
     staff_read_required,
     staff_required,
@@ -28,8 +28,7 @@ def viewer_required(view):
     @roles_required(*STAFF_READ, *MEMBER)
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if not can_see_members_only(uow.session(), current_user):
-            abort(403)
+        require_members_only(uow.session(), current_user)  # a suspended or lapsed member is told why
         return view(*args, **kwargs)
 
     return wrapper

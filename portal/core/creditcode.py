@@ -145,5 +145,6 @@ def validate_credit_code(raw: str) -> str:
         )
     expected = check_character(code[:17])
     if code[17] != expected:
-        raise CreditCodeError(_("第18位校验码错误：按前17位计算应为“%(ch)s”，请核对是否输错。", ch=expected))
+        # Never name the expected character: it would turn any mistyped (or made-up) code into a valid one.
+        raise CreditCodeError(_("第18位校验码不符，请核对是否输错。"))
     return code

@@ -24,6 +24,7 @@ __all__ = [
     "has_role",
     "member_required",
     "require",
+    "require_members_only",
     "roles_required",
     "staff_read_required",
     "staff_required",
@@ -42,6 +43,17 @@ def can_see_members_only(session, user) -> bool:
     from portal.members.queries import is_admitted_member
 
     return is_admitted_member(session, user)
+
+
+def require_members_only(session, user) -> None:
+    """Raise Forbidden unless can_see_members_only; a suspended or lapsed member is told why and what to do."""
+    if can_see_members_only(session, user):
+        return
+    from flask_babel import gettext as _
+
+    from portal.members.queries import standing_refusal
+
+    require(False, standing_refusal(session, user) or _("本内容仅对会员企业开放。"))
 
 
 def roles_required(*roles: str) -> Callable:

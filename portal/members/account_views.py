@@ -13,7 +13,7 @@ from portal.core.permissions import enterprise_admin_required, member_required
 from portal.core.views import attempt, current_actor, render_form, submit
 from portal.errors import DomainError
 from portal.members import account_bp as bp
-from portal.members import applications, enterprises, memberships, queries
+from portal.members import applications, enterprises, memberships, queries, standing, terms
 from portal.members.forms import (
     AcceptInvitationForm,
     ColleagueForm,
@@ -44,6 +44,7 @@ def profile_data(form: ProfileForm, *, with_bank: bool) -> enterprises.ProfileDa
         website=form.website.data or "",
         address=form.address.data or "",
         contact_name=form.contact_name.data or "",
+        contact_title=form.contact_title.data or "",
         contact_phone=form.contact_phone.data or "",
         contact_email=form.contact_email.data or "",
         bank_name=form.bank_name.data if with_bank else None,
@@ -59,13 +60,17 @@ def index():
 
     db = uow.session()
     enterprise_id = current_user.enterprise_id
+    enterprise = queries.get_enterprise(db, enterprise_id)
+    membership = enterprise.membership if enterprise.status == "member" else None
     return render_template(
         "account/index.html",
         batteries=registry.counts(db, enterprise_id),
         incoming=registry.transfers_to(db, enterprise_id)[:5],
-        enterprise=queries.get_enterprise(db, enterprise_id),
+        enterprise=enterprise,
         application=queries.current_application(db, current_user),
         fees=queries.tier_fees(db),
+        fee_state=terms.fee_state(db, membership) if membership else None,
+        closed_reason=standing.closed_reason(membership) if membership else None,
         resubmit_form=ResubmitForm(),
     )
 

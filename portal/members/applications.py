@@ -23,6 +23,7 @@ from portal.core.creditcode import CreditCodeError, validate_credit_code
 from portal.core.enums import ACTIVITIES, CITIES, TIERS
 from portal.core.files import CheckedUpload, remove_after_commit
 from portal.errors import Conflict, DomainError, Forbidden
+from portal.members import terms
 from portal.members.checks import SEARCH_KIND, FieldErrors, check_contact
 from portal.members.memberships import next_membership_number
 from portal.members.models import Enterprise, EnterpriseActivity, Membership, MembershipApplication, ReviewAssignment
@@ -48,6 +49,8 @@ class ApplicationData:
     requested_tier: str
     password: str
     privacy_accepted: bool
+    legal_representative: str = ""
+    contact_title: str = ""
 
 
 def submit_application(
@@ -57,12 +60,18 @@ def submit_application(
     *,
     licence_error: str | None = None,
     verify_hours: int = 72,
-) -> MembershipApplication:
+) -> MembershipApplication | None:
     """Record an application: the enterprise (as applicant), its first account (unverified), the file.
 
-    Every field is checked before anything is written, so all errors are reported at once.
+    Every field is checked before anything is written, so all errors are reported at once. An
+    address that already has an account is not named to the applicant (the form accepts as for any
+    other): nothing is recorded, the address's owner gets a mail saying so, and None is returned.
     """
     clean = check_application(session, data, licence, licence_error=licence_error)
+    if auth_queries.user_by_email(session, clean["email"]) is not None:
+        auth.hash_password(data.password)  # as slow as a real application: the answer tells nothing
+        queue_mail(session, clean["email"], _("入会申请：该邮箱已有账户"), "account_exists", name=clean["name"])
+        return None
     name, code, city, tier = clean["name"], clean["credit_code"], clean["city"], clean["tier"]
     phone, email, activities = clean["phone"], clean["email"], clean["activities"]
     stored = licence.save(session)
@@ -71,7 +80,9 @@ def submit_application(
         credit_code=code,
         city=city,
         address=data.address.strip(),
+        legal_representative=clean["legal_representative"],
         contact_name=data.contact_name.strip(),
+        contact_title=clean["contact_title"],
         contact_phone=phone,
         contact_email=email,
         activity_rows=[EnterpriseActivity(activity=a) for a in dict.fromkeys(activities)],
@@ -133,8 +144,18 @@ def check_application(
         errors.add("city", _("请选择山东省的一个地级市。"))
     if len((data.address or "").strip()) < 5:
         errors.add("address", _("请填写详细地址。"))
+    legal_representative = (data.legal_representative or "").strip()
+    if not legal_representative:
+        errors.add("legal_representative", _("请填写法定代表人（营业执照上的姓名）。"))
+    elif len(legal_representative) > 100:
+        errors.add("legal_representative", _("法定代表人不能超过100个字符。"))
     if not (data.contact_name or "").strip():
         errors.add("contact_name", _("请填写联系人。"))
+    contact_title = (data.contact_title or "").strip()
+    if not contact_title:
+        errors.add("contact_title", _("请填写联系人的职务，例如“办公室主任”。"))
+    elif len(contact_title) > 100:
+        errors.add("contact_title", _("职务不能超过100个字符。"))
     phone, email = check_contact(errors, data.contact_phone, data.contact_email)
     tier = TIERS.parse(data.requested_tier)
     if tier is None:
@@ -147,8 +168,8 @@ def check_application(
         errors.add("password", exc.fields.get("password", exc.message))
     if code and session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
         errors.add("credit_code", _("该统一社会信用代码已登记，请勿重复申请；如有疑问请联系协会。"))
-    if "contact_email" not in errors.fields and auth_queries.user_by_email(session, email) is not None:
-        errors.add("contact_email", _("该电子邮箱已注册，请直接登录或换一个邮箱。"))
+    # An address that already has an account is not an error here: submit_application mails its
+    # owner instead, so the form never tells a stranger which addresses are registered.
     errors.raise_if_any()
     return {
         "name": name,
@@ -158,6 +179,8 @@ def check_application(
         "phone": phone,
         "email": email,
         "activities": activities,
+        "legal_representative": legal_representative,
+        "contact_title": contact_title,
     }
 
 
@@ -176,7 +199,7 @@ def _require_open(application: MembershipApplication) -> None:
 
 
 def approve_application(session: Session, actor, application_id: int, tier: str | None = None) -> Membership:
-    """Approve: the enterprise becomes a member with a number and a first term ending on 31 December."""
+    """Approve: the enterprise becomes a member with a number and a first term (see terms.first_term)."""
     require_staff(actor)
     application = get_application(session, application_id)
     _require_open(application)
@@ -187,13 +210,14 @@ def approve_application(session: Session, actor, application_id: int, tier: str 
     if applicant is None or applicant.email_verified_at is None:
         raise Conflict(_("申请人尚未验证电子邮箱，暂不能批准。"))
     today = clock.today()
+    term_start, term_end = terms.first_term(today, terms.late_join_cutoff(session))
     membership = Membership(
         enterprise_id=application.enterprise_id,
         number=next_membership_number(session, today.year),
         tier=tier_code,
         state="active",
-        term_start=today,
-        term_end=dt.date(today.year, 12, 31),
+        term_start=term_start,
+        term_end=term_end,
         approved_at=clock.now(),
     )
     session.add(membership)
@@ -201,7 +225,7 @@ def approve_application(session: Session, actor, application_id: int, tier: str 
     application.enterprise.status = "member"
     session.flush()
     search.enqueue(session, SEARCH_KIND, application.enterprise_id)
-    after = {"state": "approved", "number": membership.number, "tier": tier_code}
+    after = {"state": "approved", "number": membership.number, "tier": tier_code, "term_end": term_end.isoformat()}
     audit.record(session, actor, "application.approve", "application", application.id, {"state": "submitted"}, after)
     name = application.enterprise.name
     title = _("入会申请已通过，会员编号 %(number)s", number=membership.number)

@@ -46,6 +46,7 @@ class ProfileData:
     bank_name: str | None = None
     bank_account_name: str | None = None
     bank_account_no: str | None = None
+    contact_title: str | None = None  # None leaves it as it is
 
 
 # --- profile --------------------------------------------------------------------------------------
@@ -63,6 +64,8 @@ def update_profile(session: Session, actor, enterprise_id: int, data: ProfileDat
         errors.add("address", _("请填写详细地址。"))
     if not (data.contact_name or "").strip():
         errors.add("contact_name", _("请填写联系人。"))
+    if data.contact_title is not None and len(data.contact_title.strip()) > 100:
+        errors.add("contact_title", _("职务不能超过100个字符。"))
     phone, email = check_contact(errors, data.contact_phone, data.contact_email)
     bank_given = any(v is not None for v in (data.bank_name, data.bank_account_name, data.bank_account_no))
     if bank_given:
@@ -77,6 +80,8 @@ def update_profile(session: Session, actor, enterprise_id: int, data: ProfileDat
     enterprise.website = website or ""
     enterprise.address = data.address.strip()
     enterprise.contact_name = data.contact_name.strip()
+    if data.contact_title is not None:
+        enterprise.contact_title = data.contact_title.strip()
     enterprise.contact_phone = phone
     enterprise.contact_email = email
     if bank_given:

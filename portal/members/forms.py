@@ -42,7 +42,13 @@ class ApplicationForm(FlaskForm):
     activities = MultiCheckboxField(_l("业务类型（可多选）"), choices=[], validate_choice=False)
     city = SelectField(_l("所在城市"), choices=[], validate_choice=False)
     address = StringField(_l("详细地址"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    legal_representative = StringField(
+        _l("法定代表人"), validators=[DataRequired(REQUIRED), Length(max=100)], description=_l("与营业执照一致")
+    )
     contact_name = StringField(_l("联系人"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    contact_title = StringField(
+        _l("联系人职务"), validators=[DataRequired(REQUIRED), Length(max=100)], description=_l("如：办公室主任")
+    )
     contact_phone = StringField(
         _l("联系电话"),
         validators=[DataRequired(REQUIRED), Length(max=30)],
@@ -67,6 +73,20 @@ class ApplicationForm(FlaskForm):
         self.city.choices = CITIES.choices(blank=str(_l("请选择")))
         self.requested_tier.choices = TIERS.choices(blank=str(_l("请选择")))
 
+    def show_fees(self, fees: dict[str, int]) -> None:
+        """Each tier's choice names its annual fee, e.g. 会长单位（年费 50,000.00 元）."""
+        from flask_babel import gettext
+
+        from portal.core.money import format_fen
+
+        def label_with_fee(code: str, label: str) -> str:
+            if code not in fees:
+                return label
+            return gettext("%(tier)s（年费 %(fee)s 元）", tier=label, fee=format_fen(fees[code]))
+
+        choices = self.requested_tier.choices
+        self.requested_tier.choices = [(code, label_with_fee(code, label)) for code, label in choices]
+
 
 class ResubmitForm(FlaskForm):
     note = TextAreaField(_l("补充说明"), validators=[Length(max=2000)])
@@ -78,6 +98,7 @@ class ProfileForm(FlaskForm):
     website = StringField(_l("网站"), validators=[Length(max=300)])
     address = StringField(_l("详细地址"), validators=[DataRequired(REQUIRED), Length(max=300)])
     contact_name = StringField(_l("联系人"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    contact_title = StringField(_l("联系人职务"), validators=[Length(max=100)])
     contact_phone = StringField(_l("联系电话"), validators=[DataRequired(REQUIRED), Length(max=30)])
     contact_email = EmailField(_l("联系邮箱"), validators=[DataRequired(REQUIRED), Length(max=254)])
     bank_name = StringField(_l("开户银行（用于押金退还）"), validators=[Length(max=200)])
@@ -167,6 +188,14 @@ class TierFeeForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.tier.choices = TIERS.choices()
+
+
+class CutoffForm(FlaskForm):
+    cutoff = StringField(
+        _l("入会截止日（月-日）"),
+        validators=[Length(max=10)],
+        description=_l("在此日及之后批准入会的，首个会期和会费从下一年度起算，当年剩余时间免费；留空表示不设截止日。"),
+    )
 
 
 class SuspendForm(FlaskForm):

@@ -22,6 +22,7 @@ from portal.core.actors import require_staff
 from portal.core.enums import MEMBERSHIP_STATES, TIERS
 from portal.core.sql import insert_ignore
 from portal.errors import Conflict, DomainError
+from portal.members import terms
 from portal.members.checks import FieldErrors, require_own
 from portal.members.models import (
     FeePayment,
@@ -186,10 +187,19 @@ def _membership_cycle_job(session: Session, now: dt.datetime) -> dict:
         now.astimezone(clock.LOCAL_TZ).date(),
         grace_days=current_app.config["MEMBERSHIP_GRACE_DAYS"],
         reminder_days=current_app.config["MEMBERSHIP_REMINDER_DAYS"],
+        quiet_days=current_app.config["MEMBERSHIP_REMINDER_QUIET_DAYS"],
     )
 
 
-def run_membership_cycle(session: Session, today: dt.date, *, grace_days: int, reminder_days=(30, 7)) -> dict:
+def _is_new(membership: Membership, today: dt.date, quiet_days: int) -> bool:
+    """Approved fewer than quiet_days ago: a new member is not asked to renew in its first weeks."""
+    approved_on = clock.local(membership.approved_at).date()
+    return 0 <= (today - approved_on).days < quiet_days
+
+
+def run_membership_cycle(
+    session: Session, today: dt.date, *, grace_days: int, reminder_days=(30, 7), quiet_days: int = 30
+) -> dict:
     """The daily membership job: renew paid terms, send reminders, start grace, lapse the unpaid."""
     counts = {"renewed": 0, "reminded": 0, "grace": 0, "lapsed": 0}
     memberships = session.scalars(select(Membership).where(Membership.state.in_(("active", "grace")))).all()
@@ -208,6 +218,7 @@ def run_membership_cycle(session: Session, today: dt.date, *, grace_days: int, r
         # one that was never sent (a member approved in late December) must not follow it.
         window = min((days for days in reminder_days if 0 <= days_left <= days), default=None)
         due = membership.state == "active" and not next_paid and window is not None
+        due = due and not _is_new(membership, today, quiet_days)
         if due and _send_once(session, membership, f"days_{window}"):
             _tell_members(
                 session,
@@ -269,7 +280,7 @@ def _membership_plain(membership: Membership) -> dict:
 
 
 def certificate_context(session: Session, actor) -> dict:
-    """Plain values for the membership certificate of the actor's enterprise (issued once per term)."""
+    """Plain values for the certificate of the actor's enterprise: once per term, after the term's fee is recorded."""
     require_own(actor, actor.enterprise_id or -1, admin=True)
     enterprise = get_enterprise(session, actor.enterprise_id)
     membership = enterprise.membership
@@ -280,6 +291,9 @@ def certificate_context(session: Session, actor) -> dict:
             _("会员资格当前无效（%(state)s），不能下载证书。", state=MEMBERSHIP_STATES.label(membership.state))
         )
     year = membership.term_end.year
+    # Decided: the certificate of a term is issued once that term's fee is recorded.
+    if not terms.term_paid(session, membership):
+        raise Conflict(_("%(year)d年度会费登记后即可下载会员证书；如已缴费，请等待协会确认到账。", year=year))
     certificate = session.scalar(
         select(MembershipCertificate).where(
             MembershipCertificate.membership_id == membership.id, MembershipCertificate.term_year == year

@@ -22,7 +22,9 @@ class Enterprise(Base):
     status: Mapped[str] = mapped_column(String(20), default="applicant")  # applicant | member | rejected
     city: Mapped[str] = mapped_column(String(6), index=True)
     address: Mapped[str] = mapped_column(String(300))
+    legal_representative: Mapped[str] = mapped_column(String(100), default="")  # 法定代表人
     contact_name: Mapped[str] = mapped_column(String(100))
+    contact_title: Mapped[str] = mapped_column(String(100), default="")  # the contact's 职务
     contact_phone: Mapped[str] = mapped_column(String(30))
     contact_email: Mapped[str] = mapped_column(String(254))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -128,6 +130,19 @@ class TierFee(Base):
     tier: Mapped[str] = mapped_column(String(20), primary_key=True)
     annual_fee_fen: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class MembershipSettings(Base):
+    """The membership rules staff set in the portal (one row): the late-joiner cut-off."""
+
+    __tablename__ = "membership_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # "MM-DD": an approval on or after this day of the year starts the term (and the fee) with the
+    # next calendar year, the rest of the year free; None: every approval gets the current year.
+    late_join_cutoff: Mapped[str | None] = mapped_column(String(5))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class FeePayment(Base):

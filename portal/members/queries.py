@@ -28,6 +28,12 @@ from portal.members.models import (
     TierFee,
     WhitelistRequest,
 )
+from portal.members.standing import (  # noqa: F401 - the one standing rule, asked through these queries
+    in_good_standing,
+    is_admitted_member,
+    require_admitted_member,
+    standing_refusal,
+)
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -225,14 +231,6 @@ def member_count(session: Session) -> int:
     return session.scalar(stmt) or 0
 
 
-def is_admitted_member(session: Session, user) -> bool:
-    """A user of an enterprise that is an admitted member (an applicant's users are not)."""
-    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_member", False)):
-        return False
-    enterprise = session.get(Enterprise, user.enterprise_id)
-    return enterprise is not None and enterprise.status == "member"
-
-
 def enterprise_ids_by_credit_code(session: Session) -> dict[str, int]:
     """Admitted members' credit codes -> enterprise id, read once (e.g. for a whole outlet import)."""
     rows = session.execute(select(Enterprise.credit_code, Enterprise.id).where(Enterprise.status == "member"))
@@ -288,14 +286,3 @@ def bank_account(session: Session, enterprise_id: int) -> tuple[str, str, str]:
         )
     ).first()
     return (row[0], row[1], row[2]) if row else ("", "", "")
-
-
-def in_good_standing(session: Session, enterprise_id: int | None) -> bool:
-    """Is the enterprise an admitted member whose membership is valid (active or in its grace period)?"""
-    if enterprise_id is None:
-        return False
-    enterprise = session.get(Enterprise, enterprise_id)
-    if enterprise is None or enterprise.status != "member":
-        return False
-    membership = enterprise.membership
-    return membership is not None and membership.state in ("active", "grace")

@@ -18,12 +18,13 @@ from portal.core.files import send_upload
 from portal.core.money import parse_yuan
 from portal.core.paging import paginate, parse_paging
 from portal.core.permissions import roles_required, staff_read_required, staff_required
-from portal.core.views import PROPAGATED, current_actor, render_form, submit
+from portal.core.views import PROPAGATED, current_actor, form_status, submit
 from portal.errors import DomainError
-from portal.members import applications, enterprises, memberships, queries
+from portal.members import applications, enterprises, memberships, queries, terms
 from portal.members import staff_bp as bp
 from portal.members.forms import (
     AssignForm,
+    CutoffForm,
     DecisionForm,
     OpinionForm,
     PaymentForm,
@@ -272,7 +273,30 @@ def fees():
     if submit(form, set_fee):
         flash(_("会费标准已更新。"), "success")
         return redirect(url_for("staff.fees"))
-    return render_form("staff/fees.html", form, fees=queries.tier_fees(uow.session()))
+    return _fees_page(form, CutoffForm(cutoff=terms.late_join_cutoff(uow.session()) or ""))
+
+
+def _fees_page(fee_form, cutoff_form):
+    """The fee page: each tier's fee and the late-joiner cut-off, each with its form (422 on an error)."""
+    db = uow.session()
+    page = render_template(
+        "members/staff_fees.html",
+        form=fee_form,
+        cutoff_form=cutoff_form,
+        fees=queries.tier_fees(db),
+        cutoff_label=terms.cutoff_label(terms.late_join_cutoff(db)),
+    )
+    return page, max(form_status(fee_form), form_status(cutoff_form))
+
+
+@bp.post("/staff/fees/cutoff")
+@staff_required
+def fee_cutoff():
+    form = CutoffForm()
+    if submit(form, lambda: terms.set_late_join_cutoff(uow.session(), current_actor(), form.cutoff.data) or True):
+        flash(_("入会截止日已保存。"), "success")
+        return redirect(url_for("staff.fees"))
+    return _fees_page(TierFeeForm(formdata=None), form)
 
 
 # --- whitelist requests ---------------------------------------------------------------------------

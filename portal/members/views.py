@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 
+from portal.auth import services as auth_services
 from portal.core import uow
 from portal.core.files import CheckedUpload, check_upload, send_upload
 from portal.core.paging import paginate, parse_paging
 from portal.errors import DomainError, apply_to_form
-from portal.members import applications, queries
+from portal.members import applications, queries, terms
 from portal.members import members_bp as bp
 from portal.members.forms import ApplicationForm
 
@@ -23,7 +24,9 @@ def application_data(form: ApplicationForm) -> applications.ApplicationData:
         activities=list(form.activities.data or []),
         city=form.city.data or "",
         address=form.address.data or "",
+        legal_representative=form.legal_representative.data or "",
         contact_name=form.contact_name.data or "",
+        contact_title=form.contact_title.data or "",
         contact_phone=form.contact_phone.data or "",
         contact_email=form.contact_email.data or "",
         requested_tier=form.requested_tier.data or "",
@@ -47,11 +50,13 @@ def _licence_or_error(storage) -> tuple[CheckedUpload | None, str | None]:
 @bp.route("/join", methods=["GET", "POST"])
 def apply():
     form = ApplicationForm()
+    fees = queries.tier_fees(uow.session())
+    form.show_fees(fees)
     if request.method != "POST":
-        return render_template("members/apply.html", form=form)
+        return _apply_page(form, fees)
     form_ok = form.validate_on_submit()
     if "csrf_token" in form.errors:
-        return render_template("members/apply.html", form=form), 422
+        return _apply_page(form, fees, 422)
     data = application_data(form)
     licence, licence_error = _licence_or_error(form.licence.data)
     hours = current_app.config["TOKEN_VERIFY_EMAIL_HOURS"]
@@ -60,12 +65,29 @@ def apply():
             applications.submit_application(
                 uow.session(), data, licence, licence_error=licence_error, verify_hours=hours
             )
-            return render_template("members/applied.html", email=data.contact_email)
+            # The same answer whether or not the address already had an account (the owner is mailed).
+            session["applied_email"] = auth_services.normalise_email(data.contact_email)
+            return redirect(url_for("members.applied"), 303)
         # The form's own checks failed: still report the domain errors now, all in one round.
         applications.check_application(uow.session(), data, licence, licence_error=licence_error)
     except DomainError as err:
         apply_to_form(form, err, only_empty=True)
-    return render_template("members/apply.html", form=form), 422
+    return _apply_page(form, fees, 422)
+
+
+def _apply_page(form: ApplicationForm, fees: dict[str, int], status: int = 200):
+    cutoff = terms.late_join_cutoff(uow.session())
+    label = terms.cutoff_label(cutoff) if cutoff else None
+    return render_template("members/apply.html", form=form, fees=fees, cutoff_label=label), status
+
+
+@bp.get("/join/submitted")
+def applied():
+    """After a successful application (redirected here, so a reload submits nothing again)."""
+    email = session.get("applied_email")
+    if not email:
+        return redirect(url_for("members.apply"))
+    return render_template("members/applied.html", email=email)
 
 
 @bp.get("/privacy")
@@ -83,10 +105,14 @@ def directory():
 
 @bp.get("/members/<int:enterprise_id>")
 def profile(enterprise_id: int):
-    enterprise = queries.public_member(uow.session(), enterprise_id)
+    from portal.outlets.queries import public_of_operator
+
+    db = uow.session()
+    enterprise = queries.public_member(db, enterprise_id)
     if enterprise is None:
         abort(404)
-    return render_template("members/profile.html", enterprise=enterprise)
+    outlets = public_of_operator(db, enterprise.id)
+    return render_template("members/profile.html", enterprise=enterprise, outlets=outlets)
 
 
 @bp.get("/members/<int:enterprise_id>/logo")

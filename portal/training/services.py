@@ -25,7 +25,7 @@ from portal.core.permissions import require
 from portal.core.validators import HTTP_URL, is_http_url
 from portal.errors import DomainError
 from portal.training.models import TrainingEvent, TrainingFile, TrainingMaterial, TrainingRegistration
-from portal.training.queries import get_event, get_material, is_member_user, registration_of, registrations
+from portal.training.queries import get_event, get_material, registration_of, registrations
 
 KIND = "training"
 TOPICS = Enumeration(
@@ -205,7 +205,9 @@ def create_event(session: Session, actor, data: EventInput, *, is_demo: bool = F
 
 def register(session: Session, actor, event_id: int) -> TrainingRegistration:
     """A member user takes a seat, or a place on the waiting list when the event is full."""
-    require(is_member_user(session, actor), _("只有会员企业的用户可以报名。"))
+    from portal.members.queries import require_admitted_member
+
+    require_admitted_member(session, actor, _("只有会员企业的用户可以报名。"))  # says why when suspended or lapsed
     event = get_event(session, event_id)
     if event.starts_at <= clock.now():
         raise DomainError(_("培训已开始或已结束，不能报名。"))

@@ -8,7 +8,13 @@ from flask_login import current_user
 
 from portal.core import uow
 from portal.core.files import send_upload
-from portal.core.permissions import MEMBER, roles_required, staff_read_required, staff_required
+from portal.core.permissions import (
+    MEMBER,
+    require_members_only,
+    roles_required,
+    staff_read_required,
+    staff_required,
+)
 from portal.core.views import current_actor, render_form, submit
 from portal.errors import DomainError
 from portal.training import bp, queries, services
@@ -50,7 +56,7 @@ def file(file_id: int):
             from portal.extensions import login_manager
 
             return login_manager.unauthorized()
-        abort(403)
+        require_members_only(db, current_user)  # 403 with the reason where a member's standing closes it
     return send_upload(
         row.file, row.mime, row.original_name, attachment=row.mime != "application/pdf", public=not found.members_only
     )

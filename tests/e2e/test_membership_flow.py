@@ -26,8 +26,11 @@ class Applicant:
     email: str
     city: str = "烟台市"
     tier: str = "理事单位"
+    tier_code: str = "council"
     address: str = "烟台市经济技术开发区长江路188号"
+    legal_representative: str = "张建国"
     contact: str = "李明"
+    title: str = "综合办公室主任"
     phone: str = "0535-6396688"
     activities: tuple[str, ...] = ("梯次利用", "再生利用")
 
@@ -46,9 +49,11 @@ def fill_application(page: Page, who: Applicant) -> None:
         page.get_by_label(activity, exact=True).check()
     page.get_by_label("所在城市").select_option(label=who.city)
     page.get_by_label("详细地址").fill(who.address)
+    page.get_by_label("法定代表人").fill(who.legal_representative)
     page.get_by_label("营业执照或登记证书").set_input_files(licence_pdf())
-    page.get_by_label("申请会员级别").select_option(label=who.tier)
+    page.get_by_label("申请会员级别").select_option(value=who.tier_code)
     page.get_by_label("联系人", exact=True).fill(who.contact)
+    page.get_by_label("联系人职务").fill(who.title)
     page.get_by_label("联系电话").fill(who.phone)
     page.get_by_label("电子邮箱（登录账号）").fill(who.email)
     page.get_by_label("设置登录密码（至少10个字符）").fill(APPLICANT_PASSWORD)
@@ -92,10 +97,16 @@ def test_application_form_as_a_user_fills_it(page: Page, outbox):
     submit_application(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("申请已提交")
+    expect(page).to_have_url(re.compile(r"/join/submitted$"))  # redirected: a reload submits nothing
     expect(page.locator("main")).to_contain_text(f"我们已向 {who.email} 发送了一封验证邮件")
     expect(page.get_by_role("link", name="前往登录")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("申请已提交")
     mails = [m for m in outbox() if m.to_address == who.email]
     assert len(mails) == 1 and "/verify/" in mails[0].body
+
+    page.get_by_role("link", name="重新发送验证邮件").click()
+    expect(page.get_by_label("注册时使用的电子邮箱")).to_have_value(who.email)
 
 
 def test_wrong_credit_code_shows_the_chinese_error_and_keeps_the_input(page: Page, browser_log, outbox):
@@ -107,7 +118,7 @@ def test_wrong_credit_code_shows_the_chinese_error_and_keeps_the_input(page: Pag
 
     expect(page.locator(".flash-error")).to_have_text("请更正下面标出的错误。")
     code_field = page.locator(".field.has-error", has=page.get_by_label("统一社会信用代码"))
-    expect(code_field.locator(".error")).to_contain_text("第18位校验码错误")
+    expect(code_field.locator(".error")).to_have_text("第18位校验码不符，请核对是否输错。")
     expect(page.get_by_label("统一社会信用代码")).to_have_attribute("aria-invalid", "true")
     # What was typed is still there (files and passwords are never sent back, and the page says so).
     expect(page.get_by_label("统一社会信用代码")).to_have_value(wrong)
@@ -119,7 +130,7 @@ def test_wrong_credit_code_shows_the_chinese_error_and_keeps_the_input(page: Pag
     for activity in who.activities:
         expect(page.get_by_label(activity, exact=True)).to_be_checked()
     expect(page.get_by_label("所在城市").locator("option:checked")).to_have_text(who.city)
-    expect(page.get_by_label("申请会员级别").locator("option:checked")).to_have_text(who.tier)
+    expect(page.get_by_label("申请会员级别").locator("option:checked")).to_contain_text(who.tier)
     expect(page.get_by_label("我已阅读并同意《个人信息处理规则》")).to_be_checked()
     expect(page.locator("main")).to_contain_text("请重新选择营业执照文件")
     assert not [m for m in outbox() if m.to_address == who.email]
@@ -150,7 +161,8 @@ def staff_user(app):
         s.close()
 
 
-def test_from_application_to_certificate_and_directory(page: Page, new_page, outbox, staff_user):
+def test_from_application_to_certificate_and_directory(page: Page, new_page, outbox, staff_user, at):
+    at("2026-12-02 10:00")  # after the 1 October cut-off: the first term runs to the end of 2027
     who = applicant(name="烟台蓝鲸动力电池再生科技有限公司")
     fill_application(page, who)
     submit_application(page)
@@ -175,7 +187,6 @@ def test_from_application_to_certificate_and_directory(page: Page, new_page, out
     staff.get_by_label("处理").select_option(label="批准入会")
     staff.get_by_role("button", name="提交审核结果").click()
     expect(staff.locator(".flash")).to_contain_text("已批准，会员编号")
-    log_out(staff)
 
     # The applicant, now a member, logs in and looks after the profile.
     log_in(page, who.email, APPLICANT_PASSWORD)
@@ -191,8 +202,27 @@ def test_from_application_to_certificate_and_directory(page: Page, new_page, out
     expect(page.locator(".flash")).to_have_text("企业信息已保存。")
     expect(page.get_by_label("企业简介")).to_have_value(description)
 
-    # The certificate downloads as a one-page PDF naming the member.
+    # Before the fee is recorded the account page says so, and offers no certificate yet.
     page.goto("/account")
+    expect(page.locator(".facts")).to_contain_text("入会至2026-12-31免收会费")
+    expect(page.locator(".facts")).to_contain_text("2027年度会费")
+    expect(page.locator(".facts")).to_contain_text("未缴")
+    expect(page.locator("main")).to_contain_text("会员证书在2027年度会费登记后即可下载")
+    expect(page.get_by_role("link", name="下载会员证书（PDF）")).to_have_count(0)
+
+    # The secretariat records the 2027 fee.
+    staff.goto("/staff/memberships")
+    staff.locator("tr", has_text=who.name).get_by_role("link").first.click()
+    staff.get_by_label("会费年度").fill("2027")
+    staff.get_by_label("金额（元）").fill("5000")
+    staff.get_by_label("缴费日期").fill("2026-12-02")
+    staff.get_by_role("button", name="登记", exact=True).click()
+    expect(staff.locator(".flash")).to_have_text("缴费已登记。")
+    log_out(staff)
+
+    # The certificate downloads as a one-page PDF naming the member and the term it has.
+    page.goto("/account")
+    expect(page.locator(".facts")).to_contain_text("已缴")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="下载会员证书（PDF）").click()
     download = download_info.value
@@ -203,6 +233,7 @@ def test_from_application_to_certificate_and_directory(page: Page, new_page, out
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     assert who.name in text.replace(" ", "").replace("\n", "")
+    assert "2027年12月31日" in text.replace(" ", "")
 
     # Anyone can now find the member in the public directory.
     visitor = new_page()
@@ -246,3 +277,41 @@ def test_phone_navigation_and_join_form_fit(new_page, browser_log):
     for path in ("/", "/members", "/login"):
         page.goto(path)
         assert_no_horizontal_overflow(page)
+
+
+def test_phone_account_page_shows_fee_state_and_why_privileges_are_closed(new_page, at):
+    """A suspended member's account page at 390x844: the reason, the fee rows, nothing wider than the screen."""
+    import datetime as dt
+
+    from portal.db import get_db
+    from portal.members import memberships
+    from tests.factories import make_member
+
+    at("2026-12-05 10:00")
+    s = get_db().session(write=True)
+    try:
+        staff = make_user(s, "staff")
+        enterprise, admin = make_member(s, name="潍坊长松新能源回收利用有限公司")
+        memberships.set_tier_fee(s, staff, "member", 500000)
+        memberships.record_payment(s, staff, enterprise.membership.id, 2026, 500000, dt.date(2026, 3, 1))
+        memberships.suspend(s, staff, enterprise.membership.id, "未按时提交年度报告")
+        s.commit()
+        email = admin.email
+    finally:
+        s.close()
+
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto("/login")
+    page.get_by_label("电子邮箱").fill(email)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/account$"))
+    notice = page.locator("#standing")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("贵单位的会员资格已暂停（原因：未按时提交年度报告）")
+    expect(notice).to_contain_text("请联系协会秘书处")
+    expect(page.locator(".facts")).to_contain_text("2026年度会费")
+    expect(page.locator(".facts")).to_contain_text("2027年度会费")
+    assert_no_horizontal_overflow(page)
+    page.goto("/join")
+    assert_no_horizontal_overflow(page)

@@ -325,8 +325,10 @@ def pdf_text(data: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def test_certificate_of_an_active_member(app, client, login, member):
+def test_certificate_of_an_active_member(app, client, login, member, session, staff):
     email, name, number = member.email, member.name, member.number
+    memberships.record_payment(session, staff, member.membership_id, 2026, 500000, dt.date(2026, 5, 1))
+    session.commit()
     login(email)
     response = client.get("/account/certificate.pdf")
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from portal.auth.models import AuthToken, User
 from portal.members.models import Enterprise, MembershipApplication
 from portal.notify.models import Notification, OutboxMail
 from tests.factories import credit_code, make_enterprise, make_user, pdf_bytes, uploaded_files
-from tests.members.helpers import Page, count, image_bytes
+from tests.members.helpers import Page, count, image_bytes, text_of
 
 pytestmark = pytest.mark.db
 
@@ -27,7 +27,9 @@ def form(**changes) -> dict:
         "activities": ["recycling", "cascade_use"],
         "city": "370300",
         "address": "淄博市张店区新村西路99号",
+        "legal_representative": "王五",
         "contact_name": "李四",
+        "contact_title": "综合部经理",
         "contact_phone": "0533-2317788",
         "contact_email": "lisi@example.cn",
         "requested_tier": "member",
@@ -65,8 +67,11 @@ def written(app) -> dict:
 
 def test_application_is_recorded(app, client, staff, outbox):
     response = post(client, form())
-    assert response.status_code == 200
-    assert "lisi@example.cn" in response.get_data(as_text=True)  # "we sent a verification e-mail to ..."
+    assert response.status_code == 303  # post, redirect, get: a reload submits nothing again
+    assert response.headers["Location"] == "/join/submitted"
+    page = client.get("/join/submitted")
+    assert "lisi@example.cn" in page.get_data(as_text=True)  # "we sent a verification e-mail to ..."
+    assert "重新发送验证邮件" in page.get_data(as_text=True)
 
     from portal.db import get_db
 
@@ -77,6 +82,8 @@ def test_application_is_recorded(app, client, staff, outbox):
         assert enterprise.status == "applicant"
         assert enterprise.city == "370300"
         assert enterprise.contact_phone == "0533-2317788"
+        assert enterprise.legal_representative == "王五"
+        assert enterprise.contact_title == "综合部经理"
         assert sorted(enterprise.activities) == ["cascade_use", "recycling"]
         assert enterprise.membership is None
 
@@ -124,23 +131,23 @@ def test_the_verification_link_lets_the_applicant_log_in(app, client, staff, out
 @pytest.mark.parametrize(("city", "code"), [("烟台", "370600"), ("370600", "370600"), ("烟台市", "370600")])
 def test_city_as_chinese_label_or_code(app, client, staff, city, code):
     response = post(client, form(city=city))
-    assert response.status_code == 200
+    assert response.status_code == 303
     assert count(Enterprise, Enterprise.city == code) == 1
 
 
 def test_lower_case_code_with_spaces_is_stored_normalised(app, client, staff):
-    assert post(client, form(credit_code="9137 0303 makejdbw7n")).status_code == 200
+    assert post(client, form(credit_code="9137 0303 makejdbw7n")).status_code == 303
     assert count(Enterprise, Enterprise.credit_code == CODE) == 1
 
 
 def test_image_licences_are_accepted(app, client, staff):
-    assert post(client, form(licence=(image_bytes("PNG"), "licence.png"))).status_code == 200
+    assert post(client, form(licence=(image_bytes("PNG"), "licence.png"))).status_code == 303
     data = form(
         credit_code=credit_code(),
         contact_email="wangwu@example.cn",
         licence=(image_bytes("JPEG"), "licence.jpg"),
     )
-    assert post(client, data).status_code == 200
+    assert post(client, data).status_code == 303
     mimes = sorted(a.licence_mime for a in _applications())
     assert mimes == ["image/jpeg", "image/png"]
 
@@ -153,7 +160,7 @@ def _applications():
 
 
 BAD_INPUTS = [
-    pytest.param({"credit_code": "91370303MAKEJDBW7A"}, "credit_code", "第18位校验码错误", id="check-character"),
+    pytest.param({"credit_code": "91370303MAKEJDBW7A"}, "credit_code", "第18位校验码不符", id="check-character"),
     pytest.param({"credit_code": "91370303MAKEJDBW7"}, "credit_code", "应为18位", id="code-length"),
     pytest.param({"credit_code": "94370303MAKEJDBW7N"}, "credit_code", "第2位机构类别代码", id="code-category"),
     pytest.param({"activities": None}, "activities", "请至少选择一项业务类型", id="no-activity"),
@@ -250,13 +257,57 @@ def test_code_already_registered(app, client, session, staff):
     assert written(app) == before
 
 
-def test_email_already_registered(app, client, session, staff):
-    make_user(session, "staff", email="lisi@example.cn")
+def test_email_already_registered_is_not_revealed_and_its_owner_is_told(app, client, session, staff, outbox):
+    owner = make_user(session, "staff", email="lisi@example.cn")
     session.commit()
     before = written(app)
-    response = post(client, form(contact_email="LiSi@Example.cn"))
+    taken = post(client, form(contact_email="LiSi@Example.cn"))
+    # The applicant sees exactly what a new address gets: the redirect and the same page.
+    assert taken.status_code == 303
+    assert taken.headers["Location"] == "/join/submitted"
+    taken_page = text_of(client.get("/join/submitted"))
+    assert "已注册" not in taken_page
+    after = written(app)
+    assert after == {**before, "mails": before["mails"] + 1}  # nothing recorded, one mail
+    mail = outbox()[-1]
+    assert mail.to_address == owner.email
+    assert "已经注册" in mail.body and "/login" in mail.body and "/forgot" in mail.body
+    assert "/verify/" not in mail.body
+
+    fresh = app.test_client()
+    new = post(fresh, form(contact_email="new@example.cn", credit_code=credit_code()))
+    assert (new.status_code, new.headers["Location"]) == (taken.status_code, taken.headers["Location"])
+    new_page = text_of(fresh.get("/join/submitted"))
+    assert new_page.replace("new@example.cn", "X") == taken_page.replace("lisi@example.cn", "X")
+
+
+def test_a_reload_after_applying_submits_nothing(app, client, staff):
+    post(client, form())
+    before = written(app)
+    assert client.get("/join/submitted").status_code == 200
+    assert client.get("/join/submitted").status_code == 200
+    assert written(app) == before
+
+
+def test_the_join_form_shows_each_tiers_fee_and_that_staff_confirm_it(app, client, session, staff):
+    from portal.members import memberships
+
+    memberships.set_tier_fee(session, staff, "president", 5000000)
+    memberships.set_tier_fee(session, staff, "member", 500000)
+    session.commit()
+    page = text_of(client.get("/join"))
+    assert "会长单位（年费 50,000.00 元）" in page
+    assert "会员单位（年费 5,000.00 元）" in page
+    assert "会员级别由协会审核时确认" in page
+    assert "法定代表人" in page and "联系人职务" in page
+
+
+@pytest.mark.parametrize("missing", ["legal_representative", "contact_title"])
+def test_legal_representative_and_contact_title_are_required(app, client, staff, missing):
+    before = written(app)
+    response = post(client, form(**{missing: ""}))
     assert response.status_code == 422
-    assert any("已注册" in e for e in Page(response.get_data(as_text=True)).errors["contact_email"])
+    assert Page(response.get_data(as_text=True)).errors[missing]
     assert written(app) == before
 
 
@@ -275,5 +326,14 @@ def test_licence_just_under_the_limit_is_accepted(app, client, staff):
     data = pdf_bytes()
     data += b"%" + b"0" * (10 * 1024 * 1024 - len(data) - 1)
     assert len(data) == 10 * 1024 * 1024
-    assert post(client, form(licence=(data, "ok.pdf"))).status_code == 200
+    assert post(client, form(licence=(data, "ok.pdf"))).status_code == 303
     assert count(MembershipApplication) == 1
+
+
+def test_a_wrong_check_character_is_named_without_the_character_that_would_pass(app, client, staff):
+    wrong = CODE[:-1] + "A"  # CODE ends in N
+    response = post(client, form(credit_code=wrong))
+    assert response.status_code == 422
+    [message] = Page(response.get_data(as_text=True)).errors["credit_code"]
+    assert message == "第18位校验码不符，请核对是否输错。"
+    assert "应为" not in response.get_data(as_text=True)

@@ -105,17 +105,25 @@ def test_unpaid_member_is_reminded_then_goes_into_grace_then_lapses(session, mem
     assert len(titles_for(admin_id)) == 4
 
 
-def test_a_member_first_seen_inside_seven_days_gets_one_reminder_only(session, at, outbox):
-    """Approved (or first processed) on 26 December: the 7-day reminder, and no 30-day one after it."""
+def test_a_member_in_its_first_weeks_is_not_asked_to_renew(session, at, outbox):
+    """Approved on 26 December with a term to 31 December (no cut-off set): no renewal reminder yet."""
     at("2026-12-26 10:00")
     _, admin = make_member(session, term_end=TERM_END)
     session.commit()
-    assert cycle(session, "2026-12-26")["reminded"] == 1
-    assert cycle(session, "2026-12-27")["reminded"] == 0
-    assert cycle(session, "2026-12-30")["reminded"] == 0
-    mails = mails_to(outbox, admin.email)
-    assert len(mails) == 1
-    assert "还有 5 天" in mails[0]
+    for day in ("2026-12-26", "2026-12-27", "2026-12-30", "2026-12-31"):
+        assert cycle(session, day)["reminded"] == 0
+    assert mails_to(outbox, admin.email) == []
+    assert cycle(session, "2027-01-01")["grace"] == 1  # the grace notice still says the fee is due
+
+
+def test_a_member_approved_a_month_before_its_term_ends_is_reminded(session, at, outbox):
+    at("2026-11-20 10:00")
+    _, admin = make_member(session, term_end=TERM_END)
+    session.commit()
+    assert cycle(session, "2026-12-19")["reminded"] == 0  # 29 days after approval: still quiet
+    assert cycle(session, "2026-12-24")["reminded"] == 1  # 34 days: the 7-day reminder, and only it
+    [mail] = mails_to(outbox, admin.email)
+    assert "还有 7 天" in mail
 
 
 def test_member_who_paid_next_year_is_renewed_without_reminders(session, member, staff, outbox, at):

@@ -84,8 +84,8 @@ def test_a_year_is_paid_once(client, login, staff, member):
     client.get("/")  # consume the staff member's flashes
     client.post("/login", data={"email": email, "password": PASSWORD})
     text = text_of(client.get("/account"))
-    assert "2026年度 5,000.00 元" in text
-    assert "2027年度 5,000.00 元" in text
+    assert "2026年度会费 已缴 5,000.00 元" in text
+    assert "2027年度会费 已缴 5,000.00 元" in text
 
 
 def test_payment_service_rules(session, staff, member, at):
