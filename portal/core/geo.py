@@ -43,13 +43,23 @@ def _delta(lat: float, lon: float) -> tuple[float, float]:
     return dlat, dlon
 
 
+def out_of_china(lat: float, lon: float) -> bool:
+    """Outside the box where Chinese maps use GCJ-02 (the published formula's own bounds)."""
+    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
+
+
 def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    """WGS-84 (GPS) to GCJ-02 (高德, 腾讯); a point outside China is returned unchanged."""
+    if out_of_china(lat, lon):
+        return lat, lon
     dlat, dlon = _delta(lat, lon)
     return lat + dlat, lon + dlon
 
 
 def gcj02_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
-    """Inverse by iteration (error well under a metre)."""
+    """Inverse by iteration (error well under a metre); a point outside China is returned unchanged."""
+    if out_of_china(lat, lon):
+        return lat, lon
     wlat, wlon = lat, lon
     for _ in range(10):
         glat, glon = wgs84_to_gcj02(wlat, wlon)

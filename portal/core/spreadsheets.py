@@ -45,27 +45,45 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int] = ()) -> bytes:
-    """One sheet; strings are always string cells, never formulas."""
+def to_xlsx(
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    widths: Sequence[int] = (),
+    *,
+    formats: Mapping[int, str] | None = None,
+    freeze_header: bool = False,
+) -> bytes:
+    """One sheet; strings are always string cells, never formulas. Numbers and dates given as such
+    stay typed; formats maps a column index (from 0) to a number format; freeze_header keeps the
+    first row in view."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    if freeze_header:
+        sheet.freeze_panes = "A2"
+    formats = formats or {}
 
-    def cells(values):
+    def cells(values, header_row=False):
         out = []
-        for value in values:
+        for index, value in enumerate(values):
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"
+            elif value is not None and index in formats:
+                cell.number_format = formats[index]
+            if header_row and freeze_header:
+                cell.font = Font(bold=True)
             out.append(cell)
         return out
 
-    sheet.append(cells(header))
+    sheet.append(cells(header, header_row=True))
     for row in rows:
         sheet.append(cells(row))
     buffer = io.BytesIO()

@@ -11,7 +11,7 @@ from portal.core import uow
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 from portal.core.paging import parse_paging
 from portal.errors import NotFound
-from portal.outlets import queries
+from portal.outlets import districts, queries
 
 
 def outlet_item(outlet, distance_km: float | None = None) -> dict:
@@ -26,6 +26,7 @@ def outlet_item(outlet, distance_km: float | None = None) -> dict:
         "city": outlet.city,
         "city_label": CITIES.label(outlet.city, "zh"),
         "district": outlet.district or None,
+        "district_code": district.code if (district := districts.find(outlet.city, outlet.district)) else None,
         "address": outlet.address,
         "phone": outlet.phone or None,
         "contact": outlet.contact_name or None,
@@ -47,7 +48,7 @@ def outlet_item(outlet, distance_km: float | None = None) -> dict:
 
 @bp.get("/outlets")
 def outlets():
-    filters = queries.parse_filters(request.args)
+    filters = queries.parse_filters(request.args, strict=True)
     page, per_page = parse_paging(request.args)
     result = queries.find(uow.session(), filters, page, per_page)
     items = [outlet_item(o, result.distances.get(o.id) if filters.near else None) for o in result.items]
@@ -92,6 +93,10 @@ OUTLET_SCHEMA = {
         "city": {"type": "string", "enum": CITIES.codes},
         "city_label": {"type": "string"},
         "district": {"type": ["string", "null"]},
+        "district_code": {
+            "type": ["string", "null"],
+            "description": "The district's division code (GB/T 2260; a functional zone's statistics code).",
+        },
         "address": {"type": "string"},
         "phone": {"type": ["string", "null"]},
         "contact": {"type": ["string", "null"]},
@@ -128,7 +133,13 @@ describe(
                         "must all occur; exact names rank first.",
                     },
                     enum_param("city", CITIES, "City (GB/T 2260 division code)."),
-                    {"name": "district", "in": "query", "schema": {"type": "string"}, "description": "District name."},
+                    {
+                        "name": "district",
+                        "in": "query",
+                        "schema": {"type": "string", "maxLength": 50},
+                        "description": "District: its division code (e.g. 370103, which also sets the city) or its "
+                        "name; a name several cities share (市中区) needs city; a district of another city is a 422.",
+                    },
                     enum_param("type", OUTLET_TYPES, "Outlet type."),
                     enum_param("status", OUTLET_STATES, "Public status; without it closed outlets are left out."),
                     {

@@ -1,4 +1,4 @@
-"""flask outlets import FILE [--skip-invalid] [--coords gcj02]"""
+"""flask outlets import FILE [--skip-invalid] [--coords gcj02]; flask outlets normalise-districts"""
 
 from __future__ import annotations
 
@@ -62,6 +62,17 @@ def import_command(path: Path, skip_invalid: bool, coords: str) -> None:
         search.catch_up()
     if report.errors and not report.written:
         raise SystemExit(1)
+
+
+@outlets_cli.command("normalise-districts")
+def normalise_districts_command() -> None:
+    """Write every outlet's district as its full name (开发区 -> 烟台经济技术开发区); statuses stay."""
+    from portal.outlets.services import normalise_districts
+
+    changed = run_in_transaction(lambda s: normalise_districts(s, system("cli:outlets normalise-districts")))
+    click.echo(f"{changed} outlets renamed their district")
+    if changed:
+        search.catch_up()
 
 
 commands = [outlets_cli]

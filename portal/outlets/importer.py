@@ -7,7 +7,8 @@ is invalid (``skip_invalid`` writes the valid ones).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -74,8 +75,41 @@ EXPORT_COLUMNS = [
     ("经度", "lon"),
     ("纬度", "lat"),
     ("状态", "status"),
+    ("营业时间", "opening_hours"),
+    ("贮存面积", "storage_area_m2"),
+    ("贮存能力", "capacity_t"),
     ("最近核查日期", "last_verified_on"),
 ]
+DISTANCE_TITLE = "距离（公里）"
+# column widths in characters (a CJK character counts about two)
+EXPORT_WIDTHS = {
+    DISTANCE_TITLE: 12,
+    "网点编号": 12,
+    "网点名称": 40,
+    "运营企业": 34,
+    "统一社会信用代码": 22,
+    "城市": 9,
+    "区县": 14,
+    "详细地址": 42,
+    "网点类型": 12,
+    "联系人": 10,
+    "联系电话": 16,
+    "经度": 12,
+    "纬度": 11,
+    "状态": 9,
+    "营业时间": 20,
+    "贮存面积": 10,
+    "贮存能力": 10,
+    "最近核查日期": 14,
+}
+EXPORT_FORMATS = {
+    DISTANCE_TITLE: "0.00",
+    "经度": "0.000000",
+    "纬度": "0.000000",
+    "贮存面积": "0.##",
+    "贮存能力": "0.##",
+    "最近核查日期": "yyyy-mm-dd",
+}
 COMPARED = (*services.VALUE_FIELDS,)
 
 
@@ -160,7 +194,8 @@ def _validated(session: Session, header, rows, members: dict[str, int], coordina
     return valid
 
 
-def _export_value(outlet: Outlet, attr: str) -> str:
+def _export_value(outlet: Outlet, attr: str, typed: bool = False):
+    """A cell of the export: labels for codes; with typed, numbers and dates stay numbers and dates."""
     value = getattr(outlet, attr)
     if attr == "city":
         return CITIES.label(value, "zh")
@@ -169,17 +204,37 @@ def _export_value(outlet: Outlet, attr: str) -> str:
     if attr == "status":
         return OUTLET_STATES.label(value, "zh")
     if value is None:
-        return ""
+        return None if typed else ""
+    if typed and isinstance(value, (int, float, dt.date)):
+        return value
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def export_csv(outlets: Iterable[Outlet]) -> bytes:
-    """UTF-8 with BOM and Chinese headers, so Excel opens it right."""
-    header = [title for title, _attr in EXPORT_COLUMNS]
-    return to_csv(header, ([_export_value(o, attr) for _title, attr in EXPORT_COLUMNS] for o in outlets))
+def _export_rows(outlets: Iterable[Outlet], distances: Mapping[int, float] | None, typed: bool):
+    for o in outlets:
+        row = [_export_value(o, attr, typed) for _title, attr in EXPORT_COLUMNS]
+        if distances is not None:
+            km = distances.get(o.id)
+            km = None if km is None else round(km, 2)
+            row.insert(0, km if typed or km is None else f"{km:.2f}")
+        yield row
 
 
-def export_xlsx(outlets: Iterable[Outlet]) -> bytes:
+def _export_header(distances) -> list[str]:
     header = [title for title, _attr in EXPORT_COLUMNS]
-    rows = ([_export_value(o, attr) for _title, attr in EXPORT_COLUMNS] for o in outlets)
-    return to_xlsx("回收服务网点", header, rows)
+    return [DISTANCE_TITLE, *header] if distances is not None else header
+
+
+def export_csv(outlets: Iterable[Outlet], distances: Mapping[int, float] | None = None) -> bytes:
+    """UTF-8 with BOM and Chinese headers, so Excel opens it right; with distances, a first column in km."""
+    return to_csv(_export_header(distances), _export_rows(outlets, distances, typed=False))
+
+
+def export_xlsx(outlets: Iterable[Outlet], distances: Mapping[int, float] | None = None) -> bytes:
+    """One sheet with column widths and a frozen header; coordinates, areas and distances are numbers,
+    the verification date a date; with distances, a first column in km."""
+    header = _export_header(distances)
+    widths = [EXPORT_WIDTHS.get(title, 12) for title in header]
+    formats = {i: EXPORT_FORMATS[title] for i, title in enumerate(header) if title in EXPORT_FORMATS}
+    rows = _export_rows(outlets, distances, typed=True)
+    return to_xlsx("回收服务网点", header, rows, widths=widths, formats=formats, freeze_header=True)

@@ -6,7 +6,7 @@ tables ``enterprises`` and ``enterprise_activities`` (names, vehicle makers); no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
@@ -18,6 +18,7 @@ from portal.core.geo import haversine_km
 from portal.core.paging import Page
 from portal.core.sql import get_or_not_found
 from portal.errors import DomainError
+from portal.outlets import districts
 from portal.outlets.models import Outlet, OutletStatusChange
 
 OPEN_STATES = ("pending", "compliant", "rectifying")
@@ -32,6 +33,26 @@ class OutletFilters:
     status: str | None = None
     operator: str | None = None
     near: tuple[float, float] | None = None
+    district_code: str | None = None
+    notices: list[str] = field(default_factory=list)
+
+    def args(self) -> dict[str, str]:
+        """The filters as query arguments (for links back to this search), empty ones left out."""
+        values = {
+            "q": self.q,
+            "city": self.city,
+            "district": self.district_code,
+            "type": self.type,
+            "status": self.status,
+            "operator": self.operator,
+            "near": f"{self.near[0]:.5f},{self.near[1]:.5f}" if self.near else None,
+        }
+        return {k: v for k, v in values.items() if v}
+
+    @property
+    def narrowed(self) -> int:
+        """How many of the filters behind the filter control (not the keyword) are set."""
+        return sum(1 for v in (self.city, self.district, self.type, self.status, self.operator) if v)
 
     def exclude(self) -> dict:
         """Closed outlets are left out unless a status is asked for."""
@@ -50,8 +71,11 @@ class OutletFilters:
         return facets
 
 
-def parse_filters(args) -> OutletFilters:
-    """Read filters from query arguments (codes or Chinese labels); DomainError names a bad one."""
+def parse_filters(args, *, strict: bool = False) -> OutletFilters:
+    """Read filters from query arguments (codes or Chinese labels); DomainError names a bad one.
+
+    A district that does not fit the city is left out with a notice for a person (the list page), or
+    refused with the other bad filters when strict (the API)."""
     errors: dict[str, str] = {}
     filters = OutletFilters(q=(args.get("q") or "").strip()[:100] or None)
     for name, enum in (("city", CITIES), ("type", OUTLET_TYPES), ("status", OUTLET_STATES)):
@@ -61,7 +85,8 @@ def parse_filters(args) -> OutletFilters:
             if code is None:
                 errors[name] = _("无法识别的取值：%(v)s", v=raw)
             setattr(filters, name, code)
-    filters.district = (args.get("district") or "").strip()[:50] or None
+    if "city" not in errors:
+        _district(filters, (args.get("district") or "")[:50], errors if strict else None)
     filters.operator = (args.get("operator") or "").strip()[:200] or None
     near = (args.get("near") or "").strip()
     if near:
@@ -76,6 +101,22 @@ def parse_filters(args) -> OutletFilters:
     if errors:
         raise DomainError(_("查询参数无效。"), errors)
     return filters
+
+
+def _district(filters: OutletFilters, raw: str, errors: dict[str, str] | None) -> None:
+    """Set the district (and its city, when none is chosen) from a code or a name; a misfit goes to
+    errors when given (strict), else it is left out with a notice."""
+    try:
+        district = districts.resolve(raw, filters.city)
+    except districts.DistrictError as exc:
+        if errors is not None:
+            errors["district"] = str(exc)
+        else:
+            filters.notices.append(_("%(reason)s已按不限区县查询。", reason=str(exc)))
+        return
+    if district is not None:
+        filters.city = district.city
+        filters.district, filters.district_code = district.name, district.code
 
 
 def _sql(filters: OutletFilters) -> Select:
@@ -145,6 +186,45 @@ def all_matching(session: Session, filters: OutletFilters, limit: int = 20000) -
     return list(session.scalars(_sql(filters).order_by(Outlet.city, Outlet.name, Outlet.id).limit(limit)))
 
 
+def all_matching_with_distances(session: Session, filters: OutletFilters, limit: int = 20000):
+    """(outlets, distances in km by outlet id or None) of the current result set, for an export."""
+    if filters.near:
+        result = find(session, filters, 1, limit)
+        return result.items, result.distances
+    return all_matching(session, filters, limit), None
+
+
+def full_address(outlet: Outlet) -> str:
+    """The address once: city and district put in front only when the address does not start with them."""
+    city = CITIES.label(outlet.city, "zh")
+    address = (outlet.address or "").strip()
+    short = city.removesuffix("市")
+    if address.startswith((city, short)) or not city:
+        return address
+    if outlet.district and address.startswith(outlet.district):
+        return city + address
+    return f"{city}{outlet.district or ''}{address}"
+
+
+def operator_member(session: Session, outlet: Outlet):
+    """The operating enterprise when it is a member the public may see (its profile exists), else None."""
+    if outlet.operator_enterprise_id is None:
+        return None
+    from portal.members.queries import public_member
+
+    return public_member(session, outlet.operator_enterprise_id)
+
+
+def public_of_operator(session: Session, enterprise_id: int) -> list[Outlet]:
+    """The outlets an enterprise operates that the public list shows (not closed ones), by city and name."""
+    stmt = (
+        select(Outlet)
+        .where(Outlet.operator_enterprise_id == enterprise_id, Outlet.status.in_(OPEN_STATES))
+        .order_by(Outlet.city, Outlet.name, Outlet.id)
+    )
+    return list(session.scalars(stmt))
+
+
 def operators(session: Session) -> list[tuple[str, int]]:
     """Operator names with their number of open outlets, for the filter list."""
     rows = session.execute(
@@ -156,11 +236,9 @@ def operators(session: Session) -> list[tuple[str, int]]:
     return [(name, count) for name, count in rows]
 
 
-def districts(session: Session, city: str | None) -> list[str]:
-    stmt = select(Outlet.district).where(Outlet.district != "").distinct().order_by(Outlet.district)
-    if city:
-        stmt = stmt.where(Outlet.city == city)
-    return list(session.scalars(stmt))
+def with_district(session: Session) -> list[Outlet]:
+    """Every outlet that names a district."""
+    return list(session.scalars(select(Outlet).where(Outlet.district != "").order_by(Outlet.id)))
 
 
 def get_outlet(session: Session, outlet_id: int) -> Outlet:

@@ -19,7 +19,7 @@ from portal.core.geo import in_shandong, to_wgs84
 from portal.core.permissions import require
 from portal.core.validators import normalise_phone
 from portal.errors import DomainError
-from portal.outlets import queries
+from portal.outlets import districts, queries
 from portal.outlets.models import Outlet, OutletMaker, OutletStatusChange
 
 KIND = "outlet"
@@ -127,7 +127,14 @@ def validate(session: Session, data: OutletInput, *, members_by_code: dict[str, 
     if city is None:
         errors["city"] = _("未知城市“%(v)s”：应为山东省16个地级市之一。", v=data.city or "")
     values["city"] = city
-    values["district"] = (data.district or "").strip()[:50]
+    values["district"] = ""
+    if city is not None:
+        try:
+            district = districts.resolve(data.district, city)
+        except districts.DistrictError as exc:
+            errors["district"] = str(exc)
+        else:
+            values["district"] = district.name if district else ""
     address = (data.address or "").strip()
     if len(address) < 4:
         errors["address"] = _("请填写详细地址。")
@@ -228,7 +235,10 @@ def _apply(
 ) -> bool:
     """Write clean values onto an outlet and follow the re-verify rule; whether anything changed."""
     changed = {k: v for k, v in values.items() if getattr(outlet, k) != v}
-    status = _next_status(outlet, asked, changed)
+    moved_to = set(changed)
+    if "district" in changed and "city" not in changed and _same_district(outlet, changed["district"]):
+        moved_to.discard("district")  # 开发区 written out as 烟台经济技术开发区: a new name, not a move
+    status = _next_status(outlet, asked, moved_to)
     if not changed and (status is None or status == outlet.status):
         return False
     for key, value in changed.items():
@@ -237,6 +247,28 @@ def _apply(
         _record_status(session, outlet, status, actor, reason if asked else moved)
     search.enqueue(session, KIND, outlet.id)
     return True
+
+
+def _same_district(outlet: Outlet, name: str) -> bool:
+    """Does the new district name mean the district the outlet already names (an alias written out)?"""
+    before, after = districts.find(outlet.city, outlet.district), districts.find(outlet.city, name)
+    return before is not None and before == after
+
+
+def normalise_districts(session: Session, actor) -> int:
+    """Staff (or a command) write every outlet's district as its district's full name; how many changed."""
+    require_staff(actor)
+    changed = 0
+    for outlet in queries.with_district(session):
+        district = districts.find(outlet.city, outlet.district)
+        if district is not None and district.name != outlet.district:
+            outlet.district = district.name
+            search.enqueue(session, KIND, outlet.id)
+            changed += 1
+    if changed:
+        audit.record(session, actor, "outlet.districts", "outlet", "all", None, {"changed": changed})
+    session.flush()
+    return changed
 
 
 def can_edit(actor, outlet: Outlet) -> bool:
@@ -254,12 +286,10 @@ def require_admitted(session: Session, actor) -> None:
     """Only an admitted member's admin (not an applicant's or a rejected enterprise's) manages outlets."""
     if is_staff(actor):
         return
-    from portal.members.queries import is_admitted_member
+    from portal.members.queries import require_admitted_member
 
-    require(
-        actor.role == roles.MEMBER_ADMIN and is_admitted_member(session, actor),
-        _("只有已入会企业的管理员可以管理网点。"),
-    )
+    require(actor.role == roles.MEMBER_ADMIN, _("只有已入会企业的管理员可以管理网点。"))
+    require_admitted_member(session, actor, _("只有已入会企业的管理员可以管理网点。"))  # says why when suspended
 
 
 def create_outlet(session: Session, actor, data: OutletInput, *, is_demo: bool = False) -> Outlet:

@@ -11,7 +11,7 @@ from portal.core.paging import parse_paging
 from portal.core.permissions import enterprise_admin_required, roles_required, staff_required
 from portal.core.views import attempt, current_actor, form_status, render_form, submit
 from portal.errors import DomainError
-from portal.outlets import bp, importer, queries, services
+from portal.outlets import bp, districts, importer, maps, queries, services
 from portal.outlets.forms import ImportForm, OutletForm, StatusForm
 from portal.outlets.models import Outlet
 
@@ -25,6 +25,26 @@ def _outlet(code: str) -> Outlet:
     return outlet
 
 
+# Query arguments of the list that a detail page carries, so that "back to the list" returns to them.
+LIST_ARGS = ("q", "city", "district", "type", "status", "operator", "near", "page", "per_page")
+
+
+def _list_args(args) -> dict[str, str]:
+    return {k: v[:200] for k in LIST_ARGS if (v := (args.get(k) or "").strip())}
+
+
+def _index_page(db, filters, page, errors: dict, status: int = 200):
+    return render_template(
+        "outlets/index.html",
+        page=page,
+        filters=filters,
+        errors=errors,
+        operators=queries.operators(db),
+        district_groups=districts.by_city(),
+        list_args=_list_args(request.args),
+    ), status
+
+
 @bp.get("/outlets")
 def index():
     db = uow.session()
@@ -32,34 +52,21 @@ def index():
         filters = queries.parse_filters(request.args)
         page, per_page = parse_paging(request.args)
     except DomainError as err:
-        return render_template(
-            "outlets/index.html",
-            page=None,
-            filters=queries.OutletFilters(),
-            errors=err.fields,
-            operators=queries.operators(db),
-            districts=[],
-        ), 422
-    return render_template(
-        "outlets/index.html",
-        page=queries.find(db, filters, page, per_page),
-        filters=filters,
-        errors={},
-        operators=queries.operators(db),
-        districts=queries.districts(db, filters.city),
-    )
+        return _index_page(db, queries.OutletFilters(), None, err.fields, 422)
+    return _index_page(db, filters, queries.find(db, filters, page, per_page), {})
 
 
 @bp.get("/outlets/export.<any(csv,xlsx):fmt>")
 def export(fmt: str):
     filters = queries.parse_filters(request.args)
-    outlets = queries.all_matching(uow.session(), filters)
+    outlets, distances = queries.all_matching_with_distances(uow.session(), filters)
     stamp = clock.today().strftime("%Y%m%d")
     if fmt == "csv":
-        body, mime = importer.export_csv(outlets), "text/csv; charset=utf-8"
+        body, mime = importer.export_csv(outlets, distances), "text/csv; charset=utf-8"
     else:
-        body, mime = importer.export_xlsx(outlets), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    filename = f"outlets-{stamp}.{fmt}"
+        body = importer.export_xlsx(outlets, distances)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    filename = f"outlets-{stamp}{'-nearest' if filters.near else ''}.{fmt}"
     return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -67,9 +74,14 @@ def export(fmt: str):
 def detail(code: str):
     db, me, outlet = uow.session(), current_actor(), _outlet(code)
     can_edit = me.is_authenticated and services.can_edit(me, outlet)
+    back = _list_args(request.args)
     return render_template(
         "outlets/detail.html",
         outlet=outlet,
+        address=queries.full_address(outlet),
+        operator_member=queries.operator_member(db, outlet),
+        map_links=maps.map_links(outlet.lat, outlet.lon, outlet.name, outlet.address),
+        back_url=url_for("outlets.index", **back, _anchor="results" if back else None),
         history=queries.history(db, outlet.id) if is_staff_reader(me) else None,
         can_edit=can_edit,
         makers=queries.maker_names(db, outlet),
@@ -92,7 +104,7 @@ def create():
     if outlet is not None:
         flash(_("网点已添加。") if is_staff(current_actor()) else _("网点已添加，状态为“待核查”。"), "success")
         return redirect(url_for("outlets.detail", code=outlet.code))
-    return render_form("outlets/form.html", form, outlet=None)
+    return render_form("outlets/form.html", form, outlet=None, district_groups=districts.by_city())
 
 
 @bp.route("/outlets/<code>/edit", methods=["GET", "POST"])
@@ -107,7 +119,7 @@ def edit(code: str):
     if submit(form, lambda: services.update_outlet(uow.session(), current_actor(), outlet.id, _input(form))):
         flash(_("网点信息已保存。"), "success")
         return redirect(url_for("outlets.detail", code=outlet.code))
-    return render_form("outlets/form.html", form, outlet=outlet)
+    return render_form("outlets/form.html", form, outlet=outlet, district_groups=districts.by_city())
 
 
 def _fill(form: OutletForm, outlet: Outlet) -> None:
@@ -117,7 +129,9 @@ def _fill(form: OutletForm, outlet: Outlet) -> None:
         outlet.type,
         outlet.city,
     )
-    form.district.data, form.address.data, form.contact.data = outlet.district, outlet.address, outlet.contact_name
+    district = districts.find(outlet.city, outlet.district)
+    form.district.data = district.code if district else outlet.district
+    form.address.data, form.contact.data = outlet.address, outlet.contact_name
     form.phone.data, form.opening_hours.data = outlet.phone, outlet.opening_hours
     form.storage_area.data = "" if outlet.storage_area_m2 is None else f"{outlet.storage_area_m2:g}"
     form.capacity.data = "" if outlet.capacity_t is None else f"{outlet.capacity_t:g}"

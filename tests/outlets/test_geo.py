@@ -34,3 +34,28 @@ def test_shandong_box(lat, lon, inside):
 def test_unknown_system_is_refused():
     with pytest.raises(ValueError):
         geo.to_wgs84(36.0, 117.0, "utm")
+
+
+def test_wgs84_to_gcj02_matches_the_published_reference_pair():
+    # wandergis/coordtransform (README): wgs84togcj02(116.404, 39.915) = [116.41024449916938, 39.91640428150164]
+    lat, lon = geo.wgs84_to_gcj02(39.915, 116.404)
+    assert lat == pytest.approx(39.91640428150164, abs=1e-9)
+    assert lon == pytest.approx(116.41024449916938, abs=1e-9)
+    # and its gcj02towgs84(116.404, 39.915) = [116.39775550083061, 39.91359571849836], one step of the
+    # inverse; ours iterates, so it agrees to well under a metre
+    back = geo.gcj02_to_wgs84(39.915, 116.404)
+    assert geo.haversine_km(*back, 39.91359571849836, 116.39775550083061) < 0.002
+
+
+@pytest.mark.parametrize(
+    "lat, lon", [(51.5007, -0.1246), (35.6586, 139.7454), (55.7539, 37.6208), (-33.8568, 151.2153)]
+)
+def test_points_outside_china_are_unchanged(lat, lon):
+    # London, Tokyo, Moscow, Sydney
+    assert geo.out_of_china(lat, lon)
+    assert geo.wgs84_to_gcj02(lat, lon) == (lat, lon)
+    assert geo.gcj02_to_wgs84(lat, lon) == (lat, lon)
+
+
+def test_points_in_shandong_are_inside_china():
+    assert not geo.out_of_china(36.65, 117.12) and not geo.out_of_china(37.5, 122.6)

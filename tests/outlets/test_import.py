@@ -257,3 +257,22 @@ def test_the_upload_limit_is_the_declared_config_key(app, client, session, login
     assert response.status_code == 422 and "文件过大" in response.get_data(as_text=True)
     session.rollback()
     assert count(session) == 0
+
+
+def test_a_district_not_in_its_city_is_a_row_error_under_its_column(session):
+    wrong_city = GOOD[1].replace(",黄岛区,", ",历下区,")
+    unknown = GOOD[0].replace(",开发区,", ",长岛县,")
+    report = import_outlets(session, csv_bytes(wrong_city, unknown), "outlets.csv", actor=IMPORTER)
+    assert not report.written and count(session) == 0
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "区县", "历下区属于济南市，不属于青岛市。"),
+        (3, "区县", "烟台市没有名为“长岛县”的区县。"),
+    ]
+
+
+def test_districts_are_stored_by_their_name_in_their_city(session):
+    rows = [GOOD[0].replace(",开发区,", ",370672,"), GOOD[1].replace(",黄岛区,", ", 黄岛 ,")]
+    report = import_outlets(session, csv_bytes(*rows), "outlets.csv", actor=IMPORTER)
+    assert report.created == 2, report.errors
+    stored = dict(session.execute(select(Outlet.code, Outlet.district)).all())
+    assert stored == {"SD1": "烟台经济技术开发区", "SD2": "黄岛区"}

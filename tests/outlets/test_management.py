@@ -158,3 +158,38 @@ def test_car_makers_served_are_chosen_among_member_vehicle_makers(app, client, s
     page = client.get(f"/outlets/{outlet.code}").get_data(as_text=True)
     assert "鲁风新能源汽车有限公司" in page
     assert client.get(f"/api/v1/outlets/{outlet.code}").get_json()["car_maker_ids"] == [maker.id]
+
+
+def test_an_old_short_district_name_is_written_out_without_sending_the_outlet_back(session):
+    staff = make_user(session, "staff")
+    outlet = make_outlet(session, staff, status="合规")
+    outlet.district = "开发区"  # as imports stored it before districts were data
+    session.flush()
+    services.update_outlet(session, staff, outlet.id, outlet_input(code=outlet.code, phone="0535-7777777"))
+    assert (outlet.district, outlet.status, outlet.phone) == ("烟台经济技术开发区", "compliant", "0535-7777777")
+    services.update_outlet(session, staff, outlet.id, outlet_input(code=outlet.code, district="福山区"))
+    assert outlet.status == "pending"  # a real move still asks for a new check
+
+
+def test_normalise_districts_renames_aliases_only_and_staff_only(session):
+    from portal.core.actors import system
+
+    staff = make_user(session, "staff")
+    short, full = make_outlet(session, staff, status="合规"), make_outlet(session, staff, district="芝罘区")
+    short.district = "开发区"
+    session.flush()
+    with pytest.raises(Forbidden):
+        services.normalise_districts(session, make_member(session)[1])
+    assert services.normalise_districts(session, system("test")) == 1
+    assert (short.district, short.status, full.district) == ("烟台经济技术开发区", "compliant", "芝罘区")
+    assert services.normalise_districts(session, system("test")) == 0
+
+
+def test_the_normalise_districts_command(runner, session):
+    outlet = make_outlet(session, make_user(session, "staff"))
+    outlet.district = "烟台开发区"
+    session.commit()
+    result = runner.invoke(args=["outlets", "normalise-districts"])
+    assert result.exit_code == 0 and "1 outlets renamed their district" in result.output
+    session.expire_all()
+    assert session.get(Outlet, outlet.id).district == "烟台经济技术开发区"

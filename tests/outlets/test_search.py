@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import commit_and_index, make_outlet, make_sample_outlets, make_user
+from tests.factories import commit_and_index, make_outlet, make_user
+from tests.outlets.samples import make_samples
 
 pytestmark = pytest.mark.db
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.db
 @pytest.fixture
 def outlets(app, session):
     staff = make_user(session, "staff")
-    made = make_sample_outlets(session, staff)
+    made = make_samples(session, staff)
     made["changjiang"] = make_outlet(
         session,
         staff,
