@@ -132,7 +132,8 @@ def register_error_handlers(app) -> None:
     def http_error(err: HTTPException):
         status = err.code or 500
         message = None if status in HTTP_MESSAGES else err.description
-        return render(status, message)
+        allow = dict(err.get_headers()).get("Allow")  # a 405 says which methods the URL takes
+        return render(status, message, {"Allow": allow} if allow else None)
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

@@ -15,6 +15,18 @@ CSP = (
 )
 
 
+def public_response() -> bool:
+    """Whether an answer may be kept by browsers and proxies: only what an anonymous visitor gets.
+
+    The one rule for confidential answers: anything answered to a signed-in user or to a bearer token
+    (account and staff pages, certificates, exports, notifications, the member API) is ``no-store``,
+    whichever view made it; a view that means otherwise sets its own Cache-Control.
+    """
+    if request.authorization is not None or request.headers.get("Authorization"):
+        return False
+    return not current_user.is_authenticated
+
+
 def register_web(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
@@ -24,6 +36,8 @@ def register_web(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         if app.config["PRODUCTION"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if "Cache-Control" not in response.headers and not public_response():
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
     @app.get("/lang/<code>")

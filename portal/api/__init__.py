@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
@@ -17,7 +17,7 @@ health_bp = Blueprint("health", __name__)
 
 def init_app(app) -> None:
     """/healthz, and the API under /api/v1 (token or session callers; no CSRF form tokens)."""
-    from portal.api import idempotency
+    from portal.api import idempotency, params
     from portal.api.views import tokens_bp
     from portal.extensions import csrf
 
@@ -26,6 +26,7 @@ def init_app(app) -> None:
     app.register_blueprint(bp, url_prefix="/api/v1")
     csrf.exempt(bp)
     idempotency.apply(app, bp.name)
+    params.apply(app, bp, "/api/v1")
 
 
 def member_item(enterprise) -> dict:
@@ -64,9 +65,9 @@ def members():
 
 @bp.get("/openapi.json")
 def openapi_document():
-    from portal.api.openapi import document
+    from portal.api.params import document
 
-    return jsonify(document(current_app))
+    return jsonify(document())
 
 
 @health_bp.get("/healthz")

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 
 from flask import Response, current_app, request
 from flask_babel import gettext as _
@@ -43,12 +44,14 @@ def fingerprint() -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+KEY_PATTERN = re.compile(r"[!-~]{1,255}")  # visible ASCII, as the OpenAPI document says (a UUID fits)
+
+
 def _checked_key(raw: str) -> str:
-    key = raw.strip()
-    if not key or len(key) > 255 or not key.isprintable():
-        raise DomainError(
-            _("Idempotency-Key 应为1至255个可打印字符。"), {HEADER: _("Idempotency-Key 应为1至255个可打印字符。")}
-        )
+    key = raw
+    if not KEY_PATTERN.fullmatch(key):
+        message = _("Idempotency-Key 应为1至255个可见的ASCII字符（如UUID）。")
+        raise DomainError(message, {HEADER: message})
     return key
 
 

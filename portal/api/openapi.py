@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.core.enums import ACTIVITIES, CITIES, TIERS
+from portal.core.paging import MAX_PAGE
 
 # Paths and schemas that other features add beside their routes on the api blueprint (see describe).
 _FEATURE_PATHS: dict[str, dict] = {}
@@ -22,21 +23,40 @@ def describe(paths: dict[str, dict], schemas: dict[str, dict] | None = None) -> 
             registry[key] = spec
 
 
+def enum_values(enum) -> list[str]:
+    """What a filter on an enumeration accepts: each code, then its Chinese and English labels and aliases."""
+    values: list[str] = []
+    for item in enum:
+        for value in (item.code, item.zh, item.en, *item.aliases):
+            if value not in values:
+                values.append(value)
+    return values
+
+
 def enum_param(name: str, enum, description: str) -> dict:
     """A query parameter that takes a code or a label of an enumeration."""
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "description": f"{description} Code or Chinese label; codes: {', '.join(enum.codes)}.",
-        "schema": {"type": "string"},
+        "description": f"{description} Code or label; codes: {', '.join(enum.codes)}.",
+        "schema": {"type": "string", "enum": enum_values(enum)},
     }
 
 
-PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
-]
+def paging(default: int = 20, maximum: int = 100) -> list[dict]:
+    """page and per_page as parse_paging reads them (its defaults and caps must be the same)."""
+    return [
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+        {
+            "name": "per_page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+        },
+    ]
+
+
+PAGING = paging()
 
 ERROR = {
     "type": "object",
@@ -80,8 +100,8 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "description": "Any 1-255 printable characters, unique per request the caller means (e.g. a UUID).",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "1-255 visible ASCII characters, unique per request the caller means (e.g. a UUID).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
 }
 
 

@@ -85,8 +85,53 @@ def check_upload(file_storage, *, field: str, allowed: tuple[str, ...], max_byte
         names = "、".join(KIND_LABELS[k] for k in allowed)
         message = _("文件类型不符：只接受 %(kinds)s 文件（按文件内容判断，不看扩展名）。", kinds=names)
         raise DomainError(message, {field: message})
-    original = Path(file_storage.filename.replace("\\", "/")).name[:200]
+    if kind in IMAGE_KINDS:
+        data = reencode_image(data, kind, field)
+    original = clip_name(Path(file_storage.filename.replace("\\", "/")).name)
     return CheckedUpload(data=data, kind=kind, original_name=original)
+
+
+NAME_LIMIT = 200
+IMAGE_KINDS = ("png", "jpg")
+MAX_IMAGE_PIXELS = 40_000_000  # 40 megapixels: any real photo or scan; beyond it, a decompression bomb
+
+
+def clip_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """A file name cut to the limit with its extension kept (报告……很长.pdf stays a .pdf)."""
+    if len(name) <= limit:
+        return name
+    suffix = Path(name).suffix
+    if not suffix or len(suffix) > 16:
+        return name[:limit]
+    return name[: limit - len(suffix)] + suffix
+
+
+def reencode_image(data: bytes, kind: str, field: str) -> bytes:
+    """The image decoded and written again by Pillow (no metadata, nothing but pixels): a file that only
+    starts like a PNG or JPEG, or hides something after its image, is refused or cleaned here."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    message = _("图片无法读取：请上传完整的 PNG 或 JPG 图片。")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    raise DomainError(_("图片尺寸过大。"), {field: _("图片尺寸过大。")})
+                image.load()
+                out = io.BytesIO()
+                if kind == "png":
+                    image.save(out, format="PNG", optimize=False)
+                else:
+                    image.convert("RGB").save(out, format="JPEG", quality=90)
+    except DomainError:
+        raise
+    except Exception:  # Pillow raises many kinds for a broken or hostile file; all mean the same here
+        raise DomainError(message, {field: message}) from None
+    return out.getvalue()
 
 
 def _is_pptx(data: bytes) -> bool:

@@ -49,7 +49,7 @@ ENTERPRISE_PARAM = {
     "in": "query",
     "required": False,
     "description": "Staff only: whose accounts. Members and tokens always read their own.",
-    "schema": {"type": "integer"},
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2_147_483_647},
 }
 READ_ERRORS = {
     "401": error_response("No credentials."),

@@ -210,6 +210,32 @@ def set_published(session: Session, actor, standard_id: int, published: bool) ->
     return standard
 
 
+def confirm_dates(session: Session, actor, standard_id: int) -> Standard:
+    """Staff confirm a standard's entry as shown (its dates checked against the source): no longer 待核实."""
+    require_staff(actor)
+    standard = get_standard(session, standard_id)
+    if not standard.needs_check:
+        return standard
+    standard.needs_check = False
+    session.flush()
+    _reindex(session, standard)
+    dates = {"published_on": _iso(standard.published_on), "effective_on": _iso(standard.effective_on)}
+    audit.record(
+        session,
+        actor,
+        "standard.confirm",
+        "standard",
+        standard.id,
+        {"needs_check": True},
+        {"needs_check": False, **dates},
+    )
+    return standard
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def delete_standard(session: Session, actor, standard_id: int) -> None:
     """Staff delete a standard with its attachments (their files go once the deletion commits)."""
     require_staff(actor)

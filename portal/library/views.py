@@ -148,6 +148,14 @@ def publish(standard_id: int):
     return redirect(url_for("library.staff_detail", standard_id=standard_id))
 
 
+@bp.post("/staff/standards/<int:standard_id>/confirm")
+@staff_required
+def confirm(standard_id: int):
+    services.confirm_dates(uow.session(), current_actor(), standard_id)
+    flash(_("已确认该标准的信息，不再标为待核实。"), "success")
+    return redirect(url_for("library.staff_detail", standard_id=standard_id))
+
+
 @bp.post("/staff/standards/<int:standard_id>/delete")
 @staff_required
 def delete(standard_id: int):

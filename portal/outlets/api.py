@@ -118,6 +118,12 @@ OUTLET_SCHEMA = {
     },
 }
 
+# lat in [-90, 90], lon in [-180, 180], decimal degrees: what queries.parse_filters accepts
+NEAR_PATTERN = (
+    r"^-?(?:90(?:\.0+)?|[1-8]?\d(?:\.\d+)?),"
+    r"-?(?:180(?:\.0+)?|(?:1[0-7]\d|[1-9]?\d)(?:\.\d+)?)$"
+)
+
 describe(
     {
         "/outlets": {
@@ -151,7 +157,7 @@ describe(
                     {
                         "name": "near",
                         "in": "query",
-                        "schema": {"type": "string", "pattern": r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$"},
+                        "schema": {"type": "string", "pattern": NEAR_PATTERN},
                         "description": "lat,lon (WGS-84): sort by distance and add distance_km.",
                     },
                     *PAGING,

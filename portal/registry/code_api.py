@@ -14,7 +14,7 @@ from portal.registry import codes
 @bp.get("/batteries/validate")
 def validate_battery_code():
     raw = request.args.get("code", "")
-    if not codes.normalize(raw):
+    if not raw:  # a code of only spaces or dashes is checked (and found empty), as the document says
         raise DomainError(_("请提供要校验的电池编码（参数 code）。"), {"code": _("此项为必填项。")})
     return jsonify(codes.check(raw).as_dict())
 
@@ -71,7 +71,7 @@ describe(
                         "name": "code",
                         "in": "query",
                         "required": True,
-                        "schema": {"type": "string"},
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
                         "description": "The 24-character code; lower case, spaces, hyphens and full-width "
                         "characters are accepted.",
                     }

@@ -66,6 +66,11 @@ __all__ = [
 ]
 
 
+from portal.search.pinyin import place_names
+
+register_rewriter(place_names)  # yantai finds 烟台
+
+
 def init_app(app) -> None:
     """/search and /api/v1/search (registered after the features, whose sources it lists)."""
     from portal.search import views

@@ -28,9 +28,25 @@ _jieba_lock = threading.Lock()
 _jieba = None
 
 
+def _simplified_table() -> dict[int, str]:
+    path = PROJECT_ROOT / "content" / "search" / "traditional_simplified.txt"
+    table: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            traditional, simplified = line.split("\t")
+            table[ord(traditional)] = simplified
+    return table
+
+
+_SIMPLIFIED = _simplified_table()  # one character for one: positions in the text do not move
+
+
 def normalise(text: str) -> str:
-    """NFKC (full-width to half-width) and lower case."""
-    return unicodedata.normalize("NFKC", text or "").lower()
+    """NFKC (full-width to half-width), traditional characters as simplified ones, lower case.
+
+    Index and query go through the same step, so 開發區 finds 开发区 and the other way round.
+    """
+    return unicodedata.normalize("NFKC", text or "").translate(_SIMPLIFIED).lower()
 
 
 def runs(text: str) -> Iterator[tuple[str, str, int, int]]:

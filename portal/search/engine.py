@@ -62,7 +62,7 @@ def build_schema() -> Schema:
 
 
 # Raise when the schema changes: an index written with another version is rebuilt (portal.search).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: traditional characters indexed as simplified
 
 
 @dataclass

@@ -9,13 +9,15 @@ from flask_login import current_user
 
 from portal import search
 from portal.api import bp as api_bp
-from portal.api.openapi import PAGING, describe, error_response, page_of
+from portal.api.openapi import describe, error_response, page_of, paging
 from portal.core import enums, uow
 from portal.core.paging import Page, parse_paging
 from portal.core.permissions import can_see_members_only
 from portal.errors import DomainError
 from portal.search import sources
 from portal.search.highlight import fragment
+
+PER_PAGE, MAX_PER_PAGE = 10, 50  # results a page: the default and the cap (the API document says the same)
 
 bp = Blueprint("search", __name__)
 REWRITERS = sources.REWRITERS  # features add theirs with search.register_rewriter
@@ -57,7 +59,7 @@ def parse_request(args) -> dict:
     filters = {name: args.get(name) for name in facet_names()[1:] if args.get(name)}
     if "year" in filters and not (filters["year"].isdigit() and len(filters["year"]) == 4):
         raise DomainError(_("year 应为四位年份。"), {"year": _("应为四位年份。")})
-    page, per_page = parse_paging(args, default_per_page=10, max_per_page=50)
+    page, per_page = parse_paging(args, default_per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
     for rewrite in sources.REWRITERS:
         q = rewrite(q)
     return {"q": q, "kinds": kinds, "filters": filters, "sort": sort, "page": page, "per_page": per_page}
@@ -136,6 +138,16 @@ def api_search():
     return jsonify(items=items, total=hits.total, page=params["page"], per_page=params["per_page"], facets=facets)
 
 
+def facet_schema(name: str) -> dict:
+    """A facet filter's values: the codes of the enumerations its sources draw on (a year is four digits)."""
+    codes = sorted({code for n in sources.facet_enums(name) if n in enums.REGISTRY for code in enums.REGISTRY[n].codes})
+    if codes:
+        return {"type": "string", "enum": codes}
+    if name == "year":
+        return {"type": "string", "pattern": r"^\d{4}$"}
+    return {"type": "string", "maxLength": 100}
+
+
 @bp.record_once
 def _describe(_state) -> None:
     """The OpenAPI entry, written when the blueprint is first registered: by then every feature's
@@ -161,20 +173,20 @@ def _describe_api(kinds: str, filters: tuple[str, ...]) -> None:
                         {
                             "name": "kind",
                             "in": "query",
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "enum": sorted(search.SOURCES)},
                             "description": f"Restrict to a kind (repeatable): {kinds}.",
                         },
                         *[
                             {
                                 "name": n,
                                 "in": "query",
-                                "schema": {"type": "string"},
+                                "schema": facet_schema(n),
                                 "description": f"Facet filter: {n}.",
                             }
                             for n in filters
                         ],
                         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "date"]}},
-                        *PAGING,
+                        *paging(PER_PAGE, MAX_PER_PAGE),
                     ],
                     "responses": {
                         "200": {

@@ -7,8 +7,16 @@ import io
 from portal.campaigns import services
 from portal.campaigns.checklist import CHECKLIST_V1, applies
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+def _image(kind: str) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (12, 8), (30, 110, 70)).save(out, format=kind)
+    return out.getvalue()
+
+
+PNG, JPG = _image("PNG"), _image("JPEG")  # real images: uploads are decoded and written again
 EXE = b"MZ\x90\x00" + b"\x00" * 64
 
 

@@ -10,7 +10,15 @@ from sqlalchemy import select
 from portal import search
 from portal.core.audit import AuditEntry
 from portal.library.models import Standard, StandardAttachment
-from tests.factories import commit_and_index, make_member, make_standard, make_user, pdf_bytes, uploaded_files
+from tests.factories import (
+    commit_and_index,
+    make_member,
+    make_outlet,
+    make_standard,
+    make_user,
+    pdf_bytes,
+    uploaded_files,
+)
 
 pytestmark = pytest.mark.db
 
@@ -273,3 +281,62 @@ def test_a_link_to_the_official_source(app, client, session, login):
     ok = client.post(f"/staff/standards/{standard.id}/links", data={"url": "https://openstd.samr.gov.cn/x"})
     assert ok.status_code == 302
     assert "https://openstd.samr.gov.cn/x" in client.get(f"/standards/{standard.id}").get_data(as_text=True)
+
+
+def test_the_public_page_shows_only_what_is_known_and_says_once_why_it_is_unconfirmed(client, session):
+    standard = make_standard(session, published_on="", effective_on="", needs_check=True, issuing_body="")
+    session.commit()
+    page = client.get(f"/standards/{standard.id}").get_data(as_text=True)
+    assert page.count("尚未经协会与标准文本核对") == 1
+    assert "发布日期" not in page and "发布机构" not in page and "<dd>—</dd>" not in page
+    assert "openstd.samr.gov.cn" not in page and "标准全文" not in page  # no link to a home page
+
+
+def test_the_full_text_link_is_the_standards_own_page(client, session):
+    own = "https://openstd.samr.gov.cn/bzgk/gb/newGbInfo?hcno=0123456789ABCDEF"
+    standard = make_standard(session, official_url=own)
+    session.commit()
+    page = client.get(f"/standards/{standard.id}").get_data(as_text=True)
+    assert f'href="{own}"' in page and "该标准的官方信息页" in page
+
+
+def test_staff_confirm_an_entry_in_one_step_and_the_audit_log_says_so(client, session, login):
+    staff = make_user(session, "staff")
+    standard = make_standard(session, staff, needs_check=True)
+    session.commit()
+    login(staff.email)
+    assert "确认信息无误" in client.get(f"/staff/standards/{standard.id}").get_data(as_text=True)
+    response = client.post(f"/staff/standards/{standard.id}/confirm")
+    assert response.status_code == 302
+    session.expire_all()
+    assert not session.get(Standard, standard.id).needs_check
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "standard.confirm"))
+    assert entry.actor_id == staff.id and entry.after["needs_check"] is False and entry.after["effective_on"]
+    assert "尚未经协会" not in client.get(f"/standards/{standard.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["member_admin", "observer", "reviewer", None])
+def test_only_staff_confirm_an_entry(client, session, login, role):
+    standard = make_standard(session, needs_check=True)
+    if role == "member_admin":
+        _, user = make_member(session)
+    elif role:
+        user = make_user(session, role)
+    session.commit()
+    if role:
+        login(user.email)
+    response = client.post(f"/staff/standards/{standard.id}/confirm")
+    assert response.status_code in (302, 403) and (role is None) == (response.status_code == 302)
+    if role is None:
+        assert "/login" in response.headers["Location"]
+    session.expire_all()
+    assert session.get(Standard, standard.id).needs_check
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "standard.confirm")) is None
+
+
+@pytest.mark.parametrize("q", ["開發區", "Yantai", "yantai 开发区"])
+def test_traditional_characters_and_pinyin_place_names_find_what_the_simplified_form_finds(client, session, q):
+    make_outlet(session, name="烟台开发区回收服务网点", address="烟台市开发区长江路188号")
+    commit_and_index(session)
+    body = client.get("/api/v1/search", query_string={"q": q}).get_json()
+    assert any("烟台开发区回收服务网点" in item["title"] for item in body["items"]), (q, body)
