@@ -23,24 +23,28 @@ def describe(paths: dict[str, dict], schemas: dict[str, dict] | None = None) -> 
             registry[key] = spec
 
 
-def enum_values(enum) -> list[str]:
-    """What a filter on an enumeration accepts: each code, then its Chinese and English labels and aliases."""
+def enum_values(enum, only=None) -> list[str]:
+    """What a filter on an enumeration accepts: each code (of ``only``, when given), then its Chinese and
+    English labels and aliases."""
     values: list[str] = []
     for item in enum:
+        if only is not None and item.code not in only:
+            continue
         for value in (item.code, item.zh, item.en, *item.aliases):
             if value not in values:
                 values.append(value)
     return values
 
 
-def enum_param(name: str, enum, description: str) -> dict:
-    """A query parameter that takes a code or a label of an enumeration."""
+def enum_param(name: str, enum, description: str, *, only=None) -> dict:
+    """A query parameter that takes a code or a label of an enumeration (of its codes in ``only``, when given)."""
+    codes = [c for c in enum.codes if only is None or c in only]
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "description": f"{description} Code or label; codes: {', '.join(enum.codes)}.",
-        "schema": {"type": "string", "enum": enum_values(enum)},
+        "description": f"{description} Code or label; codes: {', '.join(codes)}.",
+        "schema": {"type": "string", "enum": enum_values(enum, only)},
     }
 
 

@@ -11,7 +11,7 @@ from portal.core import roles
 from portal.core.uow import run_in_transaction
 from portal.errors import DomainError
 
-CLI_ROLES = [roles.STAFF_ROLE, roles.ADMIN, roles.OBSERVER, roles.REVIEWER]  # association accounts
+CLI_ROLES = [roles.STAFF_ROLE, roles.ADMIN, roles.OBSERVER, roles.REVIEWER, roles.FINANCIER]  # internal accounts
 users_cli = AppGroup("users", help="账户管理 / Accounts.")
 
 

@@ -142,9 +142,11 @@ describe(
                     {
                         "name": "district",
                         "in": "query",
-                        "schema": {"type": "string", "maxLength": 50},
-                        "description": "District: its division code (e.g. 370103, which also sets the city) or its "
-                        "name; a name several cities share (市中区) needs city; a district of another city is a 422.",
+                        "schema": {"type": "string", "enum": list(districts.spellings())},
+                        "description": "District: its division code (e.g. 370103, which also sets the city), its "
+                        "name, or its name without 区/县/市. A district of another city than `city`, or a name that "
+                        "needs its city (one several cities share, such as 市中区, or an alias such as 开发区) given "
+                        "without it, matches no outlet.",
                     },
                     enum_param("type", OUTLET_TYPES, "Outlet type."),
                     enum_param("status", OUTLET_STATES, "Public status; without it closed outlets are left out."),

@@ -92,6 +92,17 @@ def find(city: str | None, name: str | None) -> District | None:
     return matches[0] if len(matches) == 1 else None
 
 
+@lru_cache(maxsize=1)
+def spellings() -> tuple[str, ...]:
+    """Every value that names some district: codes, names, names without 区/县/市, aliases (the API's enum)."""
+    found: set[str] = set()
+    for d in all_districts():
+        found.update((d.code, d.name, *d.aliases))
+        if len(d.name) >= 3 and d.name.endswith(SUFFIXES):
+            found.add(d.name[:-1])
+    return tuple(sorted(found))
+
+
 def _matches(district: District, text: str, aliases: bool = True) -> bool:
     if text == district.name or (aliases and text in district.aliases):
         return True

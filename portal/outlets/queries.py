@@ -35,6 +35,7 @@ class OutletFilters:
     near: tuple[float, float] | None = None
     district_code: str | None = None
     notices: list[str] = field(default_factory=list)
+    nothing: bool = False  # a district that cannot be in the chosen city: no outlet can match
 
     def args(self) -> dict[str, str]:
         """The filters as query arguments (for links back to this search), empty ones left out."""
@@ -74,8 +75,9 @@ class OutletFilters:
 def parse_filters(args, *, strict: bool = False) -> OutletFilters:
     """Read filters from query arguments (codes or Chinese labels); DomainError names a bad one.
 
-    A district that does not fit the city is left out with a notice for a person (the list page), or
-    refused with the other bad filters when strict (the API)."""
+    A district that does not fit the city is left out with a notice for a person (the list page); for
+    the API (strict) a known district that does not fit matches no outlet, as filters that contradict
+    each other do, and a value that names no district is refused with the other bad filters."""
     errors: dict[str, str] = {}
     filters = OutletFilters(q=(args.get("q") or "").strip()[:100] or None)
     for name, enum in (("city", CITIES), ("type", OUTLET_TYPES), ("status", OUTLET_STATES)):
@@ -109,7 +111,9 @@ def _district(filters: OutletFilters, raw: str, errors: dict[str, str] | None) -
     try:
         district = districts.resolve(raw, filters.city)
     except districts.DistrictError as exc:
-        if errors is not None:
+        if errors is not None and "".join(raw.split()) in districts.spellings():
+            filters.nothing = True
+        elif errors is not None:
             errors["district"] = str(exc)
         else:
             filters.notices.append(_("%(reason)s已按不限区县查询。", reason=str(exc)))
@@ -136,6 +140,8 @@ def _sql(filters: OutletFilters) -> Select:
 
 def find(session: Session, filters: OutletFilters, page: int, per_page: int) -> Page:
     """One page of outlets: ranked by the index when there is text, by distance with `near`."""
+    if filters.nothing:
+        return Page([], 0, page, per_page)
     if filters.near:
         return _by_distance(session, filters, page, per_page)
     if filters.q:

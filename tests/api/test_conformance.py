@@ -69,4 +69,4 @@ def test_every_operation_answers_as_the_document_says(app, world):
 def describe(err: BaseException) -> str:
     """A failure in a few lines: schemathesis's own text of each sub-failure."""
     parts = [str(e) for e in getattr(err, "exceptions", ())] or [str(err)]
-    return f"{type(err).__name__}: " + " | ".join(p[:800] for p in parts)
+    return f"{type(err).__name__}: " + " | ".join(p[:800] for p in parts) + "\n" + str(err)[:3000]

@@ -30,8 +30,15 @@ def test_every_page_answered_to_signed_in_staff_is_no_store(app, client, session
     assert seen > 30
 
 
-def test_member_pages_and_the_certificate_are_no_store(app, client, session, login):
-    _enterprise, admin = make_member(session)
+def test_member_pages_and_the_certificate_are_no_store(app, client, session, login, at):
+    import datetime as dt
+
+    from portal.members import memberships
+
+    at("2026-05-10 10:00")
+    enterprise, admin = make_member(session)
+    staff = make_user(session, "staff")
+    memberships.record_payment(session, staff, enterprise.membership.id, 2026, 500000, dt.date(2026, 5, 1))
     session.commit()
     login(admin.email)
     for path in ("/account", "/notifications", "/account/certificate.pdf"):

@@ -165,7 +165,8 @@ def test_an_old_short_district_name_is_written_out_without_sending_the_outlet_ba
     outlet = make_outlet(session, staff, status="合规")
     outlet.district = "开发区"  # as imports stored it before districts were data
     session.flush()
-    services.update_outlet(session, staff, outlet.id, outlet_input(code=outlet.code, phone="0535-7777777"))
+    edit = outlet_input(code=outlet.code, district="开发区", phone="0535-7777777")  # the old short name again
+    services.update_outlet(session, staff, outlet.id, edit)
     assert (outlet.district, outlet.status, outlet.phone) == ("烟台经济技术开发区", "compliant", "0535-7777777")
     services.update_outlet(session, staff, outlet.id, outlet_input(code=outlet.code, district="福山区"))
     assert outlet.status == "pending"  # a real move still asks for a new check

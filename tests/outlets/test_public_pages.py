@@ -87,10 +87,11 @@ def test_odd_districts_never_fail_the_page(client, outlets, params, message):
     assert response.status_code == 200 and message in response.get_data(as_text=True)
 
 
-def test_the_api_refuses_a_district_of_another_city(client, outlets):
+def test_the_api_finds_nothing_for_a_district_of_another_city_and_refuses_an_unknown_one(client, outlets):
     response = client.get("/api/v1/outlets", query_string={"city": "370400", "district": "历下区"})
-    assert response.status_code == 422
-    assert response.get_json()["error"]["fields"]["district"] == "历下区属于济南市，不属于枣庄市。"
+    assert response.status_code == 200 and response.get_json()["total"] == 0  # city AND district: none
+    unknown = client.get("/api/v1/outlets", query_string={"district": "长岛县"})
+    assert unknown.status_code == 422 and unknown.get_json()["error"]["fields"]["district"] == "无法识别的取值：长岛县"
     ok = client.get("/api/v1/outlets", query_string={"district": "370402"}).get_json()
     assert [i["name"] for i in ok["items"]] == ["枣庄市中区网点"]
     assert (ok["items"][0]["district"], ok["items"][0]["district_code"]) == ("市中区", "370402")

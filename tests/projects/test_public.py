@@ -84,7 +84,7 @@ def test_the_api_lists_public_projects_with_public_targets_only(client, showcase
     assert client.get(f"/api/v1/projects/{showcase['draft']}").status_code == 404
     assert client.get("/api/v1/projects?state=under_review").status_code == 422
     bad = client.get("/api/v1/projects?type=火箭")
-    assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {"type": "无法识别：火箭。"}
+    assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {"type": "无法识别的取值：火箭"}
     assert client.get("/api/v1/projects?per_page=1000").status_code == 422
 
 
