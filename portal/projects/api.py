@@ -142,7 +142,7 @@ describe(
                     },
                     enum_param("type", PROJECT_TYPES, "Project type."),
                     enum_param("city", CITIES, "City."),
-                    enum_param("state", states.STATES, "State (public states only: approved and later).", only=states.PUBLIC),
+                    enum_param("state", states.STATES, "State (approved and later).", only=states.PUBLIC),
                     *PAGING,
                 ],
                 "responses": {
