@@ -118,11 +118,7 @@ OUTLET_SCHEMA = {
     },
 }
 
-# lat in [-90, 90], lon in [-180, 180], decimal degrees: what queries.parse_filters accepts
-NEAR_PATTERN = (
-    r"^-?(?:90(?:\.0+)?|[1-8]?\d(?:\.\d+)?),"
-    r"-?(?:180(?:\.0+)?|(?:1[0-7]\d|[1-9]?\d)(?:\.\d+)?)$"
-)
+NEAR_PATTERN = queries.NEAR_PATTERN  # the document says what parse_filters accepts
 
 describe(
     {

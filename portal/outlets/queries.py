@@ -6,6 +6,7 @@ tables ``enterprises`` and ``enterprise_activities`` (names, vehicle makers); no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -22,6 +23,13 @@ from portal.outlets import districts
 from portal.outlets.models import Outlet, OutletStatusChange
 
 OPEN_STATES = ("pending", "compliant", "rectifying")
+
+# "lat,lon" in decimal degrees, lat in [-90, 90], lon in [-180, 180], spaces around the comma allowed:
+# the API document states this pattern, and parse_filters accepts exactly what it matches.
+_LAT = r"[+-]?(?:90(?:\.0*)?|[1-8]?[0-9](?:\.[0-9]*)?|\.[0-9]+)"
+_LON = r"[+-]?(?:180(?:\.0*)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]*)?|\.[0-9]+)"
+NEAR_PATTERN = rf"^ *{_LAT} *, *{_LON} *$"
+_NEAR = re.compile(NEAR_PATTERN, re.ASCII)
 
 
 @dataclass
@@ -90,14 +98,13 @@ def parse_filters(args, *, strict: bool = False) -> OutletFilters:
     if "city" not in errors:
         _district(filters, (args.get("district") or "")[:50], errors if strict else None)
     filters.operator = (args.get("operator") or "").strip()[:200] or None
-    near = (args.get("near") or "").strip()
-    if near:
+    near = args.get("near") or ""
+    if near.strip():
         try:
-            lat_text, lon_text = near.split(",")
-            lat, lon = float(lat_text), float(lon_text)
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            if not _NEAR.match(near):
                 raise ValueError
-            filters.near = (lat, lon)
+            lat_text, lon_text = near.split(",")
+            filters.near = (float(lat_text), float(lon_text))
         except ValueError:
             errors["near"] = _("near 应为“纬度,经度”，例如 36.65,117.12。")
     if errors:

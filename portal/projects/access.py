@@ -82,6 +82,16 @@ def may_see_private(session: Session, actor, project: Project) -> bool:
     )
 
 
+def require_standing(session: Session, actor) -> None:
+    """A member acts on projects only while its membership is in good standing (the members' one rule);
+    staff are not members and pass."""
+    if is_staff(actor):
+        return
+    from portal.members.queries import require_admitted_member
+
+    require_admitted_member(session, actor)
+
+
 def require_lead(actor, project: Project) -> None:
     """Forbidden unless a user of the lead enterprise (another enterprise never edits a project)."""
     require(is_lead(actor, project), _("只有牵头单位可以修改本项目。"))

@@ -193,6 +193,7 @@ def update_draft(session: Session, actor, project_id: int, data: ProjectInput) -
     """The lead enterprise edits its application while it is a draft."""
     project = get_project(session, project_id)
     access.require_lead(actor, project)
+    access.require_standing(session, actor)
     if project.state not in states.EDITABLE:
         raise Conflict(_("项目已提交，不能再修改。"))
     before = {"title": project.title, "budget_fen": project.budget_fen}
@@ -226,6 +227,7 @@ def submit_application(session: Session, actor, project_id: int) -> Project:
     """The lead submits its complete draft within the call's dates (草稿 → 申报)."""
     project = get_project(session, project_id)
     access.require_lead(actor, project)
+    access.require_standing(session, actor)
     try:
         states.check(project.state, "applied", access.actor_kinds(actor, project))
     except states.TransitionRefused:
@@ -248,6 +250,7 @@ def add_attachment(session: Session, actor, project_id: int, kind: str, upload: 
     """The lead attaches an application document (feasibility study, licence ...) to its draft."""
     project = get_project(session, project_id)
     access.require_lead(actor, project)
+    access.require_standing(session, actor)
     if project.state not in states.EDITABLE:
         raise Conflict(_("项目已提交，不能再修改材料。"))
     code = ATTACHMENT_KINDS.parse(kind)
@@ -278,6 +281,7 @@ def delete_attachment(session: Session, actor, project_id: int, attachment_id: i
     """The lead removes a document from its draft (the file goes once the deletion commits)."""
     project = get_project(session, project_id)
     access.require_lead(actor, project)
+    access.require_standing(session, actor)
     attachment = session.get(ProjectAttachment, attachment_id)
     if attachment is None or attachment.project_id != project.id or attachment.report_id is not None:
         raise DomainError(_("附件不存在。"))

@@ -42,6 +42,7 @@ def set_seeking_finance(session: Session, actor, project_id: int, data: FinanceI
     """The lead's administrator marks an approved project as seeking finance (None: no longer seeking)."""
     project = get_project(session, project_id)
     require(access.is_lead_admin(actor, project), _("只有牵头单位的管理员可以发布融资需求。"))
+    access.require_standing(session, actor)
     if data is None:
         project.seeking_finance = False
     else:

@@ -61,6 +61,19 @@ class PartnerRow(Form):
     role = StringField(_l("承担的工作"), validators=[Length(max=200)])
 
 
+class RowList(FieldList):
+    """FieldList whose row numbers are ASCII digits of sensible length: WTForms' own reading takes any
+    Unicode digit (targets-²-name) or a number of thousands of digits, and int() of those fails."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 4:
+                    yield int(index)
+
+
 class ProjectForm(FlaskForm):
     call_id = SelectField(_l("申报通知"), choices=[], validate_choice=False)
     title = StringField(_l("项目名称"), validators=[Length(max=200)])
@@ -77,8 +90,8 @@ class ProjectForm(FlaskForm):
     funding_subsidy = StringField(_l("政府补助（元）"), validators=[Length(max=20)])
     funding_bank_loan = StringField(_l("银行贷款（元）"), validators=[Length(max=20)])
     funding_other = StringField(_l("其他（元）"), validators=[Length(max=20)])
-    targets = FieldList(FormField(TargetRow), min_entries=TARGET_ROWS, max_entries=12)
-    partners = FieldList(FormField(PartnerRow), min_entries=PARTNER_ROWS, max_entries=10)
+    targets = RowList(FormField(TargetRow), min_entries=TARGET_ROWS, max_entries=12)
+    partners = RowList(FormField(PartnerRow), min_entries=PARTNER_ROWS, max_entries=10)
 
     def __init__(self, *args, calls=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -87,6 +87,7 @@ def file_report(
     """The lead, or a partner granted the right, files a progress report on a running project."""
     project = get_project(session, project_id)
     require(access.may_report(actor, project), _("您的单位无权填报本项目的进展。"))
+    access.require_standing(session, actor)
     errors: dict[str, str] = {}
     start = collect_date(data.period_start, errors, "period_start", required_message=_("请填写报告期开始日期。"))
     end = collect_date(data.period_end, errors, "period_end", required_message=_("请填写报告期结束日期。"))

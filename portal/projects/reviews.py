@@ -101,7 +101,7 @@ def submit_review(
     values: dict[str, int] = {}
     for criterion in criteria:
         raw = (given.get(criterion.key).score if criterion.key in given else "").strip()
-        if not (raw.isascii() and raw.isdigit() and int(raw) <= scoring.MAX_SCORE):
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and int(raw) <= scoring.MAX_SCORE):
             errors[f"score_{criterion.key}"] = _("请给出0至100的整数分。")
         else:
             values[criterion.key] = int(raw)

@@ -50,7 +50,7 @@ def account_index():
 def project_input(form: ProjectForm) -> applications.ProjectInput:
     raw_call = form.call_id.data or ""
     return applications.ProjectInput(
-        call_id=int(raw_call) if raw_call.isdigit() and len(raw_call) < 10 else None,
+        call_id=int(raw_call) if raw_call.isascii() and raw_call.isdigit() and len(raw_call) < 10 else None,
         title=form.title.data or "",
         type=form.type.data or "",
         city=form.city.data or "",

@@ -154,7 +154,7 @@ def staff_detail(project_id: int):
 def assign(project_id: int):
     project = queries.get_project(uow.session(), project_id)
     raw = request.form.get("reviewer_id", "")
-    reviewer_id = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    reviewer_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
     if _done(lambda: reviews.assign_reviewer(uow.session(), current_actor(), project.id, reviewer_id)):
         flash(_("已指派评审专家。"), "success")
     return redirect(url_for("projects.staff_detail", project_id=project.id))

@@ -74,3 +74,19 @@ def test_the_idempotency_key_is_visible_ascii_as_documented(client):
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "键 1"}
     response = client.post("/api/v1/deposits", json={"code": "X"}, headers=headers)
     assert response.status_code == 422 and "Idempotency-Key" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("near", "status"),
+    [
+        ("36.65,117.12", 200),
+        ("36.65, 117.12", 200),
+        ("+36.6,117", 200),
+        (".5,117", 200),
+        ("1e1,2", 422),
+        ("90.1,1", 422),
+        ("３６,117", 422),
+    ],
+)
+def test_near_is_accepted_exactly_as_the_document_says(client, near, status):
+    assert client.get("/api/v1/outlets", query_string={"near": near}).status_code == status

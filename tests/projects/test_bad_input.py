@@ -36,6 +36,8 @@ def ready(app, session, at):
         {"call_id": "1", "title": "项目名称够长", "lat": "nan", "lon": "inf"},
         {"call_id": "1", "title": "项目名称够长", "planned_start": "2026-02-30"},
         {"call_id": "1", "title": "项目名称够长", "partners-0-credit_code": "' OR 1=1 --"},
+        {"call_id": "²", "title": "项目名称够长"},  # a Unicode digit that int() refuses
+        {"call_id": "1", "title": "项目名称够长", "targets-²-name": "x", "targets-9" + "9" * 5000 + "-name": "y"},
     ],
 )
 def test_odd_application_input_is_refused_with_422(client, login, session, ready, data):
@@ -87,3 +89,22 @@ def test_odd_staff_posts_never_fail_the_server(client, login, ready, path, data)
 def test_odd_list_queries_are_refused_or_answered(client, ready, query):
     assert client.get(f"/projects?{query}").status_code in (200, 422)
     assert client.get(f"/api/v1/projects?{query}").status_code in (200, 422)
+
+
+def test_a_suspended_lead_can_no_longer_report_or_seek_finance(client, login, session, ready):
+    from portal.auth.models import User
+    from portal.members.models import Membership
+    from portal.projects.models import ProgressReport
+
+    lead = session.scalar(select(User).where(User.email == ready["lead"]))
+    session.scalar(select(Membership).where(Membership.enterprise_id == lead.enterprise_id)).state = "suspended"
+    session.commit()
+    login(ready["lead"])
+    report = {"period_start": "2026-05-01", "period_end": "2026-05-31", "narrative": "本期完成了设备安装调试工作。"}
+    refused = client.post(f"/account/projects/{ready['project']}/report", data=report)
+    assert refused.status_code == 403 and "暂停" in refused.get_data(as_text=True)
+    finance = client.post(f"/account/projects/{ready['project']}/finance", data={"amount": "5000000", "form": "loan"})
+    assert finance.status_code == 403
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ProgressReport)) == 0
+    assert not session.get(Project, ready["project"]).seeking_finance
