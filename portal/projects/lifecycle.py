@@ -66,7 +66,11 @@ def _guard(session: Session, project: Project, target: str) -> None:
 
 def change_state(session: Session, actor, project_id: int, target: str, reason: str = "") -> Project:
     """Make one allowed move (not the submission of a draft: applications.submit_application does that)."""
+    # Two staff deciding at once: the second waits here and then checks the move from the state the first left
+    # (PostgreSQL: a row lock; SQLite's writing unit of work already holds the database's write lock).
+    session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
     project = get_project(session, project_id)
+    session.refresh(project)
     if target == "applied":
         raise Conflict(_("请通过“提交申报”提交项目。"))
     try:
