@@ -25,13 +25,13 @@ def standards(app, session):
 
 def test_find_a_standard_by_number_in_any_spelling_and_open_it(page, live_server, standards):
     page.goto(live_server("/search"))
-    page.get_by_role("searchbox").fill("gbt33598")
-    page.get_by_role("button", name="搜索").click()
+    page.locator("main").get_by_role("searchbox").fill("gbt33598")
+    page.locator("main").get_by_role("button", name="搜索").click()
     result = page.locator(".search-results li")
     expect(result).to_have_count(1)
     expect(result.first).to_contain_text("放电规范")
-    page.get_by_role("searchbox").fill("放电")
-    page.get_by_role("button", name="搜索").click()
+    page.locator("main").get_by_role("searchbox").fill("放电")
+    page.locator("main").get_by_role("button", name="搜索").click()
     expect(page.locator(".search-results mark").first).to_have_text("放电")
     page.locator(".search-results h2 a").first.click()
     expect(page).to_have_url(re.compile(r"/standards/\d+$"))
@@ -40,7 +40,7 @@ def test_find_a_standard_by_number_in_any_spelling_and_open_it(page, live_server
 
 def test_the_catalogue_search_box_understands_full_width_numbers(page, live_server, standards):
     page.goto(live_server("/standards"))
-    page.get_by_role("searchbox").first.fill("ＧＢ／Ｔ３４０１５")
+    page.locator("main").get_by_role("searchbox").first.fill("ＧＢ／Ｔ３４０１５")
     page.keyboard.press("Enter")
     expect(page.get_by_text("GB/T 34015.3-2021")).to_be_visible()
     expect(page.get_by_text("GB/T 33598.3-2021")).to_have_count(0)
