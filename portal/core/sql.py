@@ -29,3 +29,9 @@ def get_or_not_found(session: Session, model, object_id, message: str):
     if found is None:
         raise NotFound(message)
     return found
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for "contains text", its % _ and \\ taken literally (use with escape="\\")."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

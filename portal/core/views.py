@@ -63,3 +63,8 @@ def attempt(action: Callable[[], T]) -> T | None:
 
 
 PROPAGATED = (403, 404, 429)
+
+
+def done(action: Callable[[], object]) -> bool:
+    """A button's service call through attempt: True when it went through, False when it was refused."""
+    return bool(attempt(lambda: (action(), True)[1]))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal.auth import queries as auth_queries
 from portal.core import clock, roles
 from portal.core.enums import ACTIVITIES, CITIES, TIERS
-from portal.core.sql import get_or_not_found
+from portal.core.sql import contains_pattern, get_or_not_found
 from portal.core.tokens import hash_token
 from portal.errors import DomainError, NotFound
 from portal.members.models import (
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
     from portal.auth.models import User
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def directory(
     q: str | None = None, activity: str | None = None, tier: str | None = None, city: str | None = None
 ) -> Select:
@@ -54,7 +50,7 @@ def directory(
         .order_by(Membership.number)
     )
     if q:
-        pattern = f"%{escape_like(q.strip())}%"
+        pattern = contains_pattern(q.strip())
         stmt = stmt.where(or_(Enterprise.name.like(pattern, escape="\\"), Enterprise.credit_code == q.strip().upper()))
     if activity:
         stmt = stmt.where(

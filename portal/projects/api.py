@@ -59,8 +59,7 @@ def projects():
     filters = queries.parse_filters(request.args, public=True)
     page, per_page = parse_paging(request.args)
     result = queries.find_public(db, filters, page, per_page)
-    actuals = queries.latest_actuals(db, [p.id for p in result.items])
-    items = [project_item(queries.public_view(db, p, actuals=actuals)) for p in result.items]
+    items = [project_item(view) for view in queries.public_views(db, result.items)]
     return jsonify(items=items, total=result.total, page=result.page, per_page=result.per_page)
 
 

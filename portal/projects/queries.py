@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from portal.core import clock
 from portal.core.enums import CITIES
-from portal.core.paging import Page
+from portal.core.paging import Page, paginate
+from portal.core.sql import contains_pattern
 from portal.errors import DomainError, NotFound
 from portal.projects import states
 from portal.projects.figures import format_figure, percent_of
@@ -179,16 +180,33 @@ def staff_list(session: Session, filters: ProjectFilters, page: int, per_page: i
     """Every project for staff, filtered (call, type, city, state, late; words in the title), newest first."""
     stmt = _filtered(filters, public=False)
     if filters.q:
-        like = f"%{filters.q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(Project.title.like(like), Project.site.like(like)))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = list(session.scalars(stmt.order_by(Project.id.desc()).limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+        like = contains_pattern(filters.q)
+        stmt = stmt.where(or_(Project.title.like(like, escape="\\"), Project.site.like(like, escape="\\")))
+    return paginate(session, stmt.order_by(Project.id.desc()), page, per_page)
 
 
 def staff_all(session: Session, filters: ProjectFilters) -> list[Project]:
     """Every project the filters match (for the board and the export)."""
     return list(session.scalars(_filtered(filters, public=False).order_by(Project.id)))
+
+
+def staff_overview(session: Session, filters: ProjectFilters, page: int, per_page: int, *, as_board: bool) -> dict:
+    """What the staff projects page shows: a board by state or a page of the table, with the calls,
+    which of the shown projects are late and their lead enterprises' names."""
+    if as_board:
+        board_ = board(session, filters)
+        shown, result = [p for column in board_.values() for p in column], None
+    else:
+        board_, result = None, staff_list(session, filters, page, per_page)
+        shown = result.items
+    return {
+        "page": result,
+        "board": board_,
+        "filters": filters,
+        "calls": calls(session),
+        "late": late_project_ids(session, [p.id for p in shown]),
+        "names": enterprise_names(session, [p.lead_id for p in shown]),
+    }
 
 
 def board(session: Session, filters: ProjectFilters) -> dict[str, list[Project]]:
@@ -310,11 +328,24 @@ def public_targets(project: Project, actuals: dict[int, int]) -> list[dict]:
     return out
 
 
-def public_view(session: Session, project: Project, *, actuals: dict[int, int] | None = None) -> dict:
+def public_views(session: Session, projects) -> list[dict]:
+    """public_view of each project, their actuals and enterprise names read once for all of them."""
+    projects = list(projects)
+    actuals = latest_actuals(session, [p.id for p in projects])
+    names = enterprise_names(
+        session, {e for p in projects for e in (p.lead_id, *(x.enterprise_id for x in p.partners))}
+    )
+    return [public_view(session, p, actuals=actuals, names=names) for p in projects]
+
+
+def public_view(
+    session: Session, project: Project, *, actuals: dict[int, int] | None = None, names: dict[int, str] | None = None
+) -> dict:
     """The public record of a project, as plain values: what /projects, the API and the search show."""
     if actuals is None:
         actuals = latest_actuals(session, [project.id])
-    names = enterprise_names(session, [project.lead_id, *(p.enterprise_id for p in project.partners)])
+    if names is None:
+        names = enterprise_names(session, [project.lead_id, *(p.enterprise_id for p in project.partners)])
     today = clock.today()
     return {
         "id": project.id,

@@ -11,7 +11,7 @@ from portal.core import uow
 from portal.core.files import check_upload, check_uploads
 from portal.core.money import format_fen
 from portal.core.permissions import member_required
-from portal.core.views import attempt, current_actor, form_status, render_form, submit
+from portal.core.views import attempt, current_actor, done, form_status, render_form, submit
 from portal.projects import access, applications, bp, finance, lifecycle, progress, queries, states
 from portal.projects.figures import format_figure
 from portal.projects.forms import (
@@ -23,11 +23,6 @@ from portal.projects.forms import (
     report_form,
 )
 from portal.projects.kinds import FUNDING_SOURCES
-
-
-def _done(action) -> bool:
-    """Run a button's service call; True when it went through (a refusal is flashed by attempt)."""
-    return bool(attempt(lambda: (action(), True)[1]))
 
 
 def _own(project_id: int):
@@ -184,7 +179,7 @@ def upload(project_id: int):
 @member_required
 def delete_file(project_id: int, attachment_id: int):
     project = _own(project_id)
-    if _done(lambda: applications.delete_attachment(uow.session(), current_actor(), project.id, attachment_id)):
+    if done(lambda: applications.delete_attachment(uow.session(), current_actor(), project.id, attachment_id)):
         flash(_("材料已删除。"), "success")
     return redirect(url_for("projects.account_detail", project_id=project.id))
 
@@ -225,7 +220,7 @@ def add_milestone(project_id: int):
 @member_required
 def delete_milestone(project_id: int, milestone_id: int):
     project = _own(project_id)
-    if _done(lambda: progress.delete_milestone(uow.session(), current_actor(), project.id, milestone_id)):
+    if done(lambda: progress.delete_milestone(uow.session(), current_actor(), project.id, milestone_id)):
         flash(_("里程碑已删除。"), "success")
     return redirect(url_for("projects.account_detail", project_id=project.id))
 
@@ -276,7 +271,7 @@ def report_right(project_id: int, enterprise_id: int):
     project = _own(project_id)
     allowed = request.form.get("allowed") == "1"
     db = uow.session()
-    if _done(lambda: applications.set_report_right(db, current_actor(), project.id, enterprise_id, allowed)):
+    if done(lambda: applications.set_report_right(db, current_actor(), project.id, enterprise_id, allowed)):
         flash(_("已更新合作单位的填报权限。"), "success")
     return redirect(url_for("projects.account_detail", project_id=project.id))
 

@@ -42,8 +42,7 @@ def index():
             "projects/index.html", page=None, filters=queries.ProjectFilters(), errors=err.fields
         ), 422
     result = queries.find_public(db, filters, page, per_page)
-    actuals = queries.latest_actuals(db, [p.id for p in result.items])
-    views = [queries.public_view(db, p, actuals=actuals) for p in result.items]
+    views = queries.public_views(db, result.items)
     return render_template("projects/index.html", page=result, views=views, filters=filters, errors={})
 
 
@@ -75,8 +74,7 @@ def download(project_id: int, attachment_id: int):
 def finance_list():
     db = uow.session()
     projects = queries.seeking_finance(db)
-    actuals = queries.latest_actuals(db, [p.id for p in projects])
-    items = [(p, queries.public_view(db, p, actuals=actuals)) for p in projects]
+    items = list(zip(projects, queries.public_views(db, projects), strict=True))
     sent = {i.project_id for i in queries.interests(db, financier_id=current_user.id)}
     return render_template("projects/finance_list.html", items=items, sent=sent)
 

@@ -10,15 +10,11 @@ from portal.core import roles, uow
 from portal.core.enums import ROLES
 from portal.core.paging import parse_paging
 from portal.core.permissions import staff_read_required, staff_required
-from portal.core.views import attempt, current_actor, render_form, submit
+from portal.core.views import current_actor, done, render_form, submit
 from portal.errors import DomainError
 from portal.projects import bp, calls, exports, lifecycle, progress, queries, reviews, scoring, states
 from portal.projects.applications import set_confidential
 from portal.projects.forms import AssignForm, CallForm, MilestoneForm, TransitionForm
-
-
-def _done(action) -> bool:
-    return bool(attempt(lambda: (action(), True)[1]))
 
 
 def _filters():
@@ -33,33 +29,10 @@ def staff_index():
         filters = _filters()
         page, per_page = parse_paging(request.args, default_per_page=50)
     except DomainError as err:
-        return render_template(
-            "projects/staff_index.html",
-            page=None,
-            board=None,
-            filters=queries.ProjectFilters(),
-            errors=err.fields,
-            calls=queries.calls(db),
-            late=set(),
-            names={},
-        ), 422
-    if request.args.get("view") == "board":
-        board = queries.board(db, filters)
-        shown = [p for column in board.values() for p in column]
-        page_result = None
-    else:
-        board, page_result = None, queries.staff_list(db, filters, page, per_page)
-        shown = page_result.items
-    return render_template(
-        "projects/staff_index.html",
-        page=page_result,
-        board=board,
-        filters=filters,
-        errors={},
-        calls=queries.calls(db),
-        late=queries.late_project_ids(db, [p.id for p in shown]),
-        names=queries.enterprise_names(db, [p.lead_id for p in shown]),
-    )
+        empty = {"page": None, "board": None, "filters": queries.ProjectFilters(), "calls": queries.calls(db)}
+        return render_template("projects/staff_index.html", **empty, errors=err.fields, late=set(), names={}), 422
+    overview = queries.staff_overview(db, filters, page, per_page, as_board=request.args.get("view") == "board")
+    return render_template("projects/staff_index.html", **overview, errors={})
 
 
 @bp.get("/staff/projects/export.xlsx")
@@ -155,7 +128,7 @@ def assign(project_id: int):
     project = queries.get_project(uow.session(), project_id)
     raw = request.form.get("reviewer_id", "")
     reviewer_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
-    if _done(lambda: reviews.assign_reviewer(uow.session(), current_actor(), project.id, reviewer_id)):
+    if done(lambda: reviews.assign_reviewer(uow.session(), current_actor(), project.id, reviewer_id)):
         flash(_("已指派评审专家。"), "success")
     return redirect(url_for("projects.staff_detail", project_id=project.id))
 
@@ -163,7 +136,7 @@ def assign(project_id: int):
 @bp.post("/staff/projects/<int:project_id>/reviewers/<int:reviewer_id>/delete")
 @staff_required
 def unassign(project_id: int, reviewer_id: int):
-    if _done(lambda: reviews.unassign_reviewer(uow.session(), current_actor(), project_id, reviewer_id)):
+    if done(lambda: reviews.unassign_reviewer(uow.session(), current_actor(), project_id, reviewer_id)):
         flash(_("已撤销指派。"), "success")
     return redirect(url_for("projects.staff_detail", project_id=project_id))
 
@@ -172,7 +145,7 @@ def unassign(project_id: int, reviewer_id: int):
 @staff_required
 def staff_change_state(project_id: int):
     target, reason = request.form.get("target", ""), request.form.get("reason", "")
-    if _done(lambda: lifecycle.change_state(uow.session(), current_actor(), project_id, target, reason)):
+    if done(lambda: lifecycle.change_state(uow.session(), current_actor(), project_id, target, reason)):
         flash(_("项目状态已更新为“%(s)s”。", s=states.STATES.label(target)), "success")
     return redirect(url_for("projects.staff_detail", project_id=project_id))
 
@@ -181,7 +154,7 @@ def staff_change_state(project_id: int):
 @staff_required
 def confidential(project_id: int, target_id: int):
     value = request.form.get("confidential") == "1"
-    if _done(lambda: set_confidential(uow.session(), current_actor(), project_id, target_id, value)):
+    if done(lambda: set_confidential(uow.session(), current_actor(), project_id, target_id, value)):
         flash(_("已设为保密，公众页面、接口和搜索不显示该指标。") if value else _("已取消保密。"), "success")
     return redirect(url_for("projects.staff_detail", project_id=project_id))
 
