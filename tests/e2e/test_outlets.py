@@ -39,6 +39,12 @@ def result_names(page) -> list[str]:
     return page.locator(".outlet-item h2").all_inner_texts()
 
 
+def search(page, button: str = "按条件查询", exact: bool = False) -> None:
+    """Press a search button and wait for the answer's page (reading the list before it lands reads the old one)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button, exact=exact).click()
+
+
 def in_first_screen(page, locator) -> bool:
     """Is the element wholly inside the visible screen (after any scrolling the page did itself)?"""
     box = locator.bounding_box()
@@ -54,19 +60,19 @@ def test_search_filters_and_detail(page, live_server, outlets):
     page.goto(live_server("/outlets"))
     expect(page.locator(".result-count")).to_have_text("共 5 个网点")  # the closed one is not listed
     page.get_by_label("关键字").fill("长江路")
-    page.get_by_role("button", name="查询", exact=True).click()
+    search(page, "查询", exact=True)
     assert result_names(page) == ["鲁风汽车烟台开发区4S店回收服务网点"]
     page.get_by_label("关键字").fill("")
     page.get_by_label("类型").select_option(label="集中贮存型")
-    page.get_by_role("button", name="按条件查询").click()
+    search(page)
     assert result_names(page) == ["海湾动力集中贮存中心"]
     page.get_by_label("类型").select_option(label="全部")
     page.get_by_label("城市").select_option(label="济南市")
-    page.get_by_role("button", name="按条件查询").click()
+    search(page)
     assert sorted(result_names(page)) == sorted(["济南市中区网点", "泉城新能源换电站"])
     page.get_by_label("城市").select_option(label="全部")
     page.get_by_label("状态").select_option(label="已关闭")
-    page.get_by_role("button", name="按条件查询").click()
+    search(page)
     assert result_names(page) == ["已关闭的长江路网点"]
     page.get_by_role("link", name="已关闭的长江路网点").click()
     expect(page.get_by_text("该网点已关闭")).to_be_visible()
@@ -145,7 +151,7 @@ def test_the_district_list_follows_the_city(new_page, live_server, outlets):
     labels = district_labels(page)
     assert labels[:3] == ["全部", "历下区", "市中区"] and "莱芜区" in labels and "薛城区" not in labels
     page.get_by_label("区县").select_option(label="市中区")
-    page.get_by_role("button", name="按条件查询").click()
+    search(page)
     assert result_names(page) == ["济南市中区网点"]
     assert parse_qs(urlsplit(page.url).query)["district"] == ["370103"]
     # choosing a district while no city is chosen chooses its city
@@ -161,7 +167,7 @@ def test_without_scripts_the_server_checks_the_district_against_the_city(new_pag
     assert result_names(page) == ["枣庄市中区网点"]
     page.get_by_text("筛选：城市、区县、类型、状态、运营企业").click()
     page.get_by_label("城市").select_option(label="济南市")  # the district list does not follow
-    page.get_by_role("button", name="按条件查询").click()
+    search(page)
     expect(page.get_by_text("市中区属于枣庄市，不属于济南市。已按不限区县查询。")).to_be_visible()
     assert sorted(result_names(page)) == sorted(["济南市中区网点", "泉城新能源换电站"])
 
