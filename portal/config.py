@@ -72,6 +72,9 @@ class Defaults:
     PDF_CACHE = True  # keep generated documents under PORTAL_DATA_DIR/pdf-cache, keyed by their data
     PDF_CACHE_MAX_MB = 256  # the cache's size bound; least recently used documents go first
     JOBS_POLL_SECONDS = 5
+    VERIFY_RATE_LIMIT = 30  # document look-ups (/verify, /api/v1/certificates) per client address and window
+    VERIFY_RATE_WINDOW_SECONDS = 60
+    CERTIFICATE_SEAL_IMAGE = "img/seal.svg"  # under portal/static/: the seal printed on certificates
     PRODUCTION = False
 
 

@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     "auth",
     "notify",
     "members",
+    "documents",
     "audit",
     "workdays",
     "outlets",
@@ -37,6 +38,7 @@ FEATURES: tuple[str, ...] = (
     "registry",
     "ledger",
     "projects",
+    "benchmarks",
     "search",
     "api",
 )

@@ -21,6 +21,8 @@ from portal.core import audit, clock
 from portal.core.actors import require_staff
 from portal.core.enums import MEMBERSHIP_STATES, TIERS
 from portal.core.sql import insert_ignore
+from portal.documents import register
+from portal.documents.qr import qr_data_uri
 from portal.errors import Conflict, DomainError
 from portal.members import terms
 from portal.members.checks import FieldErrors, require_own
@@ -283,9 +285,29 @@ def certificate_context(session: Session, actor) -> dict:
     """Plain values for the certificate of the actor's enterprise: once per term, after the term's fee is recorded."""
     require_own(actor, actor.enterprise_id or -1, admin=True)
     enterprise = get_enterprise(session, actor.enterprise_id)
-    membership = enterprise.membership
-    if membership is None:
+    if enterprise.membership is None:
         raise Conflict(_("贵单位尚未成为会员，暂无会员证书。"))
+    membership = enterprise.membership
+    document = certificate_document(session, actor, membership)
+    seal = current_app.config.get("CERTIFICATE_SEAL_IMAGE") or "img/seal.svg"
+    return {
+        "name": enterprise.name,
+        "credit_code": enterprise.credit_code,
+        "number": membership.number,
+        "tier": TIERS.label(membership.tier, "zh"),
+        "tier_en": TIERS.label(membership.tier, "en"),
+        "term_start": membership.term_start.strftime("%Y年%m月%d日"),
+        "term_end": membership.term_end.strftime("%Y年%m月%d日"),
+        "certificate_number": document.number,
+        "verify_url": register.verify_url(document.number),
+        "qr": qr_data_uri(register.verify_url(document.number)),
+        "seal": seal.lstrip("/"),
+        "issued_on": clock.local(document.issued_at).strftime("%Y年%m月%d日"),
+    }
+
+
+def certificate_document(session: Session, actor, membership: Membership):
+    """The register's live certificate of the membership's current term (issued on first call); Conflict if none due."""
     if membership.state not in ("active", "grace"):
         raise Conflict(
             _("会员资格当前无效（%(state)s），不能下载证书。", state=MEMBERSHIP_STATES.label(membership.state))
@@ -294,6 +316,32 @@ def certificate_context(session: Session, actor) -> dict:
     # Decided: the certificate of a term is issued once that term's fee is recorded.
     if not terms.term_paid(session, membership):
         raise Conflict(_("%(year)d年度会费登记后即可下载会员证书；如已缴费，请等待协会确认到账。", year=year))
+    key = {"kind": "membership_certificate", "subject_type": "membership", "subject_id": membership.id}
+    if register.was_revoked(session, **key, fingerprint=str(year)):
+        raise Conflict(_("本年度会员证书已被协会撤销，如需重新出具请联系协会。"))
+    _term_certificate(session, membership, year)
+    enterprise = membership.enterprise
+    tier = TIERS.label(membership.tier, "zh")
+    term = f"{membership.term_start:%Y年%m月%d日} 至 {membership.term_end:%Y年%m月%d日}"
+    return register.issue(
+        session,
+        actor,
+        **key,
+        holder_name=enterprise.name,
+        shown={
+            "统一社会信用代码": enterprise.credit_code,
+            "会员编号": membership.number,
+            "会员级别": tier,
+            "有效期": term,
+        },
+        valid_from=membership.term_start,
+        valid_to=membership.term_end,
+        fingerprint=str(year),
+    )
+
+
+def _term_certificate(session: Session, membership: Membership, year: int) -> MembershipCertificate:
+    """The legacy per-term row (kept for history); the documents register is what verification reads."""
     certificate = session.scalar(
         select(MembershipCertificate).where(
             MembershipCertificate.membership_id == membership.id, MembershipCertificate.term_year == year
@@ -308,15 +356,4 @@ def certificate_context(session: Session, actor) -> dict:
         )
         session.add(certificate)
         session.flush()
-    return {
-        "name": enterprise.name,
-        "credit_code": enterprise.credit_code,
-        "number": membership.number,
-        "tier": TIERS.label(membership.tier, "zh"),
-        "tier_en": TIERS.label(membership.tier, "en"),
-        "term_start": membership.term_start.strftime("%Y年%m月%d日"),
-        "term_end": membership.term_end.strftime("%Y年%m月%d日"),
-        "certificate_number": certificate.number,
-        "verification_code": certificate.verification_code,
-        "issued_on": clock.local(certificate.issued_at).strftime("%Y年%m月%d日"),
-    }
+    return certificate
