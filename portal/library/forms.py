@@ -22,7 +22,11 @@ class StandardForm(FlaskForm):
     effective_on = StringField(_l("实施日期"), validators=[Length(max=20)], description=_l("YYYY-MM-DD"))
     needs_check = BooleanField(_l("日期待核实"))
     issuing_body = StringField(_l("发布机构"), validators=[Length(max=300)])
-    drafting_bodies = TextAreaField(_l("起草单位"), validators=[Length(max=5000)])
+    drafting_bodies = TextAreaField(
+        _l("起草单位"),
+        validators=[Length(max=5000)],
+        description=_l("每行一个单位，按排名顺序；与会员单位名称完全一致的，在标准页面链接到该会员。"),
+    )
     scope = TextAreaField(_l("适用范围"), validators=[Length(max=10000)])
     keywords = StringField(_l("关键词"), validators=[Length(max=500)])
     replaces = StringField(

@@ -69,6 +69,12 @@ class Standard(Base):
         order_by=lambda: StandardAttachment.id,
         lazy="selectin",
     )
+    drafters: Mapped[list[StandardDrafter]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: StandardDrafter.position,
+        lazy="selectin",
+    )
 
 
 class StandardVersion(Base):
@@ -101,3 +107,15 @@ class StandardAttachment(Base):
     text: Mapped[str] = mapped_column(Text, default="")  # extracted from the PDF, for search
     text_status: Mapped[str] = mapped_column(String(20), default="")  # indexed | no_text | unparsable
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class StandardDrafter(Base):
+    """A drafting organisation (起草单位) of a standard, in order; linked to the member enterprise it names."""
+
+    __tablename__ = "standard_drafters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)

@@ -15,7 +15,7 @@ from portal.core.enums import STANDARD_LEVELS, STANDARD_STATES, STANDARD_TOPICS
 from portal.core.paging import Page
 from portal.core.sql import get_or_not_found
 from portal.errors import DomainError, NotFound
-from portal.library.models import Standard, StandardAttachment, StandardVersion
+from portal.library.models import Standard, StandardAttachment, StandardDrafter, StandardVersion
 from portal.library.numbers import StandardNumber, parse_number
 
 # What a version snapshot keeps (and the audit log shows before and after an edit).
@@ -216,3 +216,10 @@ def years(session: Session) -> list[int]:
     """Years of published standards, newest first, for the filter list."""
     stmt = select(Standard.year).where(Standard.is_published, Standard.year.is_not(None)).distinct()
     return sorted(session.scalars(stmt), reverse=True)
+
+
+def drafted_by(session: Session, enterprise_id: int) -> list[Standard]:
+    """Published standards an enterprise is recorded as a drafting organisation of (read by benchmarks)."""
+    drafted = select(StandardDrafter.standard_id).where(StandardDrafter.enterprise_id == enterprise_id)
+    stmt = select(Standard).where(Standard.id.in_(drafted), Standard.is_published.is_(True)).order_by(Standard.number)
+    return list(session.scalars(stmt))

@@ -18,7 +18,7 @@ from portal.core.enums import STANDARD_LEVELS, STANDARD_STATES, STANDARD_TOPICS
 from portal.core.files import remove_after_commit
 from portal.core.validators import HTTP_URL
 from portal.errors import DomainError
-from portal.library.models import Standard, StandardVersion
+from portal.library.models import Standard, StandardDrafter, StandardVersion
 from portal.library.numbers import parse_number
 from portal.library.queries import get_by_number, get_standard, snapshot
 
@@ -132,6 +132,30 @@ def _apply(standard: Standard, values: dict, today: dt.date) -> None:
         standard.status = status
 
 
+DRAFTER_SEPARATORS = re.compile(r"[\n;；、]+")
+
+
+def drafter_names(text: str) -> list[str]:
+    """The drafting organisations in the order written: one per line (or separated by 、 or ;), duplicates dropped."""
+    names: list[str] = []
+    for part in DRAFTER_SEPARATORS.split(text or ""):
+        name = part.strip()[:200]
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def sync_drafters(session: Session, standard: Standard) -> None:
+    """Rebuild the standard's ordered drafting organisations from its 起草单位 text, linking exact member names."""
+    from portal.members.queries import member_ids_by_names
+
+    names = drafter_names(standard.drafting_bodies)
+    members = member_ids_by_names(session, names)
+    standard.drafters = [
+        StandardDrafter(position=i, name=name, enterprise_id=members.get(name)) for i, name in enumerate(names)
+    ]
+
+
 def _reindex(session: Session, *standards: Standard) -> None:
     for standard in standards:
         search.enqueue(session, KIND, standard.id)
@@ -144,6 +168,7 @@ def create_standard(session: Session, actor, data: StandardInput, *, publish: bo
     standard = Standard(status="in_force", is_published=publish)
     _apply(standard, values, clock.today())
     session.add(standard)
+    sync_drafters(session, standard)
     session.flush()
     _follow_dates(session, [standard, *standard.replaces], clock.today())
     _reindex(session, standard, *standard.replaces)
@@ -162,6 +187,7 @@ def update_standard(session: Session, actor, standard_id: int, data: StandardInp
     after = snapshot(standard)
     if before == after:
         return standard
+    sync_drafters(session, standard)
     if standard.is_published:
         session.add(
             StandardVersion(

@@ -319,3 +319,14 @@ def states_at(session: Session, battery_ids, moment: dt.datetime) -> dict[int, s
         rows = session.execute(query)
         found.update(dict(rows.all()))
     return found
+
+
+def flows_of(session: Session, enterprise_id: int) -> dict[str, int]:
+    """Packs (product type P) whose events this enterprise reported, by event code (read by benchmarks)."""
+    rows = session.execute(
+        select(BatteryEvent.event, func.count(func.distinct(BatteryEvent.battery_id)))
+        .join(Battery, Battery.id == BatteryEvent.battery_id)
+        .where(BatteryEvent.reporter_enterprise_id == enterprise_id, Battery.product_type == "P")
+        .group_by(BatteryEvent.event)
+    )
+    return {event: count for event, count in rows}
