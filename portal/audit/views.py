@@ -14,5 +14,13 @@ from portal.core.permissions import admin_required
 @admin_required
 def log():
     page, per_page = parse_paging(request.args, default_per_page=50)
-    stmt = queries.entries(object_type=request.args.get("object_type") or None)
-    return render_template("staff/audit.html", page=paginate(uow.session(), stmt, page, per_page))
+    stmt = queries.entries(
+        object_type=request.args.get("object_type") or None,
+        action=request.args.get("action") or None,
+        actor=(request.args.get("actor") or "").strip()[:100] or None,
+    )
+    return render_template(
+        "staff/audit.html",
+        page=paginate(uow.session(), stmt, page, per_page),
+        changes=queries.changes,
+    )
