@@ -40,7 +40,11 @@ if TYPE_CHECKING:
 
 
 def directory(
-    q: str | None = None, activity: str | None = None, tier: str | None = None, city: str | None = None
+    q: str | None = None,
+    activity: str | None = None,
+    tier: str | None = None,
+    city: str | None = None,
+    benchmark: bool | None = None,
 ) -> Select:
     """Approved members (not lapsed memberships' history: every member enterprise), filtered."""
     stmt = (
@@ -60,6 +64,10 @@ def directory(
         stmt = stmt.where(Membership.tier == tier)
     if city:
         stmt = stmt.where(Enterprise.city == city)
+    if benchmark:
+        from portal.benchmarks.queries import benchmark_enterprise_select
+
+        stmt = stmt.where(Enterprise.id.in_(benchmark_enterprise_select()))
     return stmt
 
 
@@ -76,6 +84,7 @@ def parse_directory_filters(args) -> tuple[dict, dict]:
         if code is None:
             errors[name] = _("无法识别的取值：%(value)s", value=raw)
         filters[name] = code
+    filters["benchmark"] = (args.get("benchmark") or "") == "1" or None  # 标杆企业 of any year
     return filters, errors
 
 
@@ -87,9 +96,15 @@ def public_member(session: Session, enterprise_id: int) -> Enterprise | None:
     return enterprise
 
 
-def application_queue(user: User, state: str | None = None) -> Select:
-    """Applications the user may see: all for staff/observers, assigned ones for a reviewer."""
+def application_queue(user: User, state: str | None = None, q: str = "") -> Select:
+    """Applications the user may see (all for staff, assigned ones for a reviewer), by name or credit code."""
     stmt = select(MembershipApplication).order_by(MembershipApplication.submitted_at.desc())
+    if q.strip():
+        like = contains_pattern(q.strip())
+        found = select(Enterprise.id).where(
+            or_(Enterprise.name.like(like, escape="\\"), Enterprise.credit_code.like(like.upper(), escape="\\"))
+        )
+        stmt = stmt.where(MembershipApplication.enterprise_id.in_(found))
     if user.role == roles.REVIEWER:
         stmt = stmt.where(
             MembershipApplication.id.in_(
@@ -282,3 +297,22 @@ def bank_account(session: Session, enterprise_id: int) -> tuple[str, str, str]:
         )
     ).first()
     return (row[0], row[1], row[2]) if row else ("", "", "")
+
+
+def member_ids_by_names(session: Session, names) -> dict[str, int]:
+    """Admitted member enterprises whose name is exactly one of names: name -> id (read by library, benchmarks)."""
+    wanted = {n for n in names if n}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Enterprise.name, Enterprise.id).where(Enterprise.name.in_(wanted), Enterprise.status == "member")
+    )
+    return dict(rows.all())
+
+
+def whitelist_entry(session: Session, enterprise_id: int) -> tuple[int | None, str | None]:
+    """The enterprise's MIIT whitelist batch and activity, (None, None) when not listed (read by benchmarks)."""
+    row = session.execute(
+        select(Enterprise.whitelist_batch, Enterprise.whitelist_activity).where(Enterprise.id == enterprise_id)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth import queries as auth_queries
-from portal.core import clock, roles, uow
+from portal.core import clock, enums, roles, uow
 from portal.core.actors import is_staff
 from portal.core.files import send_upload
 from portal.core.money import parse_yuan
@@ -90,10 +90,14 @@ def dashboard():
 @bp.get("/staff/applications", endpoint="applications")
 @review_roles
 def application_queue():
-    state = request.args.get("state") or None
+    state = request.args.get("state") or "submitted"  # by default what awaits a decision; "all" for every state
+    if state != "all" and state not in enums.APPLICATION_STATES.codes:
+        raise DomainError(_("没有这个申请状态。"))
+    q = (request.args.get("q") or "").strip()[:100]
+    stmt = queries.application_queue(current_user, None if state == "all" else state, q)
     page, per_page = parse_paging(request.args)
-    result = paginate(uow.session(), queries.application_queue(current_user, state), page, per_page)
-    return render_template("staff/applications.html", page=result, state=state)
+    result = paginate(uow.session(), stmt, page, per_page)
+    return render_template("staff/applications.html", page=result, state=state, q=q)
 
 
 def _visible_application(application_id: int) -> MembershipApplication:
@@ -122,7 +126,13 @@ def application(application_id: int):
         opinion_form=OpinionForm(),
         can_act=is_staff(current_actor()),
         reviewer_names={u.id: u.name or u.email for u in reviewers},
+        decided_by=_user_label(db, application.decided_by_id),
     )
+
+
+def _user_label(db, user_id: int | None) -> str:
+    user = auth_queries.user_by_id(db, user_id) if user_id else None
+    return (user.name or user.email) if user else ""
 
 
 @bp.get("/staff/applications/<int:application_id>/licence")

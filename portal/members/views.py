@@ -95,12 +95,19 @@ def privacy():
     return render_template("members/privacy.html")
 
 
+def _benchmark_years(session, enterprise_ids) -> dict[int, list[int]]:
+    from portal.benchmarks.queries import benchmark_years as years
+
+    return years(session, enterprise_ids)
+
+
 @bp.get("/members")
 def directory():
     filters, errors = queries.parse_directory_filters(request.args)
     page, per_page = parse_paging(request.args)
     result = paginate(uow.session(), queries.directory(**filters), page, per_page)
-    return render_template("members/directory.html", page=result, filters=filters, errors=errors)
+    badges = _benchmark_years(uow.session(), [e.id for e in result.items])
+    return render_template("members/directory.html", page=result, filters=filters, errors=errors, badges=badges)
 
 
 @bp.get("/members/<int:enterprise_id>")
@@ -112,7 +119,8 @@ def profile(enterprise_id: int):
     if enterprise is None:
         abort(404)
     outlets = public_of_operator(db, enterprise.id)
-    return render_template("members/profile.html", enterprise=enterprise, outlets=outlets)
+    badges = _benchmark_years(db, [enterprise.id]).get(enterprise.id, [])
+    return render_template("members/profile.html", enterprise=enterprise, outlets=outlets, badges=badges)
 
 
 @bp.get("/members/<int:enterprise_id>/logo")

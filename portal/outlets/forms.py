@@ -12,7 +12,11 @@ from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 
 
 class OutletForm(FlaskForm):
-    code = StringField(_l("网点编号"), validators=[Length(max=40)])
+    code = StringField(
+        _l("网点编号"),
+        validators=[Length(max=40)],
+        description=_l("3至40位字母、数字、连字符或下划线，以字母或数字开头，如 SD-JN-0001；字母自动转为大写。"),
+    )
     name = StringField(_l("网点名称"), validators=[Length(max=200)])
     operator = StringField(_l("运营企业"), validators=[Length(max=200)])
     operator_credit_code = StringField(_l("运营企业统一社会信用代码"), validators=[Length(max=40)])

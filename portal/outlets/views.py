@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from portal.core import clock, roles, uow
 from portal.core.actors import is_staff, is_staff_reader
+from portal.core.enums import OUTLET_STATES
 from portal.core.paging import parse_paging
 from portal.core.permissions import enterprise_admin_required, roles_required, staff_required
 from portal.core.views import attempt, current_actor, form_status, render_form, submit
@@ -116,8 +117,15 @@ def edit(code: str):
     form = OutletForm()
     if request.method == "GET":
         _fill(form, outlet)
+    was = outlet.status
     if submit(form, lambda: services.update_outlet(uow.session(), current_actor(), outlet.id, _input(form))):
-        flash(_("网点信息已保存。"), "success")
+        back = was in services.VERIFIED and outlet.status == "pending"
+        flash(
+            _("网点信息已保存。位置信息已改，网点已回到“待核查”，等待协会重新核查。")
+            if back
+            else _("网点信息已保存。"),
+            "success",
+        )
         return redirect(url_for("outlets.detail", code=outlet.code))
     return render_form("outlets/form.html", form, outlet=outlet, district_groups=districts.by_city())
 
@@ -166,8 +174,10 @@ def change_status(code: str):
 @bp.get("/account/outlets")
 @enterprise_admin_required
 def mine():
-    outlets = queries.operated_by(uow.session(), current_actor().enterprise_id)
-    return render_template("outlets/mine.html", outlets=outlets)
+    q, status = request.args.get("q", ""), request.args.get("status", "")
+    page, per_page = parse_paging(request.args)
+    found = queries.operated_by_page(uow.session(), current_actor().enterprise_id, q, status, page, per_page)
+    return render_template("outlets/mine.html", page=found, q=q.strip(), status=status, states=OUTLET_STATES.choices())
 
 
 def _import(form: ImportForm) -> importer.ImportReport:

@@ -1,0 +1,71 @@
+"""Phone layout (390x844): status and action of member outlet, review-queue and inspection rows stay in view."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD, make_application, make_campaign, make_member, make_outlet, make_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.db]
+PHONE = {"width": 390, "height": 844}
+SHOTS = "test-artifacts"
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("电子邮箱").fill(email)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="登录").click()
+
+
+def in_view_without_scrolling(page, locator) -> None:
+    """The element is shown inside the 390 px width and the page itself does not scroll sideways."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_member_reaches_own_outlets_from_the_nav_and_sees_status_and_action(new_page, session):
+    _, admin = make_member(session)
+    make_outlet(session, admin, name="本企业烟台芝罘区新能源汽车回收服务网点", code="MINE-PHONE-001")
+    session.commit()
+    page = new_page(viewport=PHONE)
+    sign_in(page, admin.email)
+    page.goto("/account")
+    nav = page.get_by_role("navigation", name="会员中心导航")
+    assert nav.bounding_box()["height"] < 80  # one scrolling line, not a block pushing the page down
+    nav.get_by_role("link", name="本企业网点").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("本企业运营的回收服务网点")
+    row = page.locator("#my-outlets tbody tr").first
+    in_view_without_scrolling(page, row.locator("td[data-label='状态'] .tag"))
+    in_view_without_scrolling(page, row.get_by_role("link", name="编辑"))
+    page.screenshot(path=f"{SHOTS}/account_outlets_phone.png", full_page=True)
+
+
+def test_review_queue_row_keeps_status_and_action_on_a_phone(new_page, session):
+    make_application(session)
+    staff = make_user(session, "staff")
+    session.commit()
+    page = new_page(viewport=PHONE)
+    sign_in(page, staff.email)
+    page.goto("/staff/applications")
+    row = page.locator("#application-queue tbody tr").first
+    in_view_without_scrolling(page, row.locator("td[data-label='状态'] .tag"))
+    in_view_without_scrolling(page, row.get_by_role("link", name="审核"))
+    page.screenshot(path=f"{SHOTS}/review_queue_phone.png", full_page=True)
+
+
+def test_campaign_inspection_row_keeps_status_and_action_on_a_phone(new_page, session):
+    staff = make_user(session, "staff")
+    make_outlet(session, staff, name="芝罘区回收服务网点", city="烟台", address="烟台市芝罘区南大街1号")
+    campaign = make_campaign(session, staff)
+    session.commit()
+    page = new_page(viewport=PHONE)
+    sign_in(page, staff.email)
+    page.goto(f"/staff/campaigns/{campaign.id}")
+    row = page.locator("#campaign-outlets tbody tr").first
+    in_view_without_scrolling(page, row.locator("td[data-label='公开状态'] .tag"))
+    in_view_without_scrolling(page, row.get_by_role("link", name="记录核查"))
+    page.screenshot(path=f"{SHOTS}/campaign_outlets_phone.png", full_page=True)
