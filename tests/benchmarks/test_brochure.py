@@ -97,6 +97,7 @@ def test_a_short_brochure_has_its_cover_page_and_one_more(app, client, session):
     again = PdfReader(io.BytesIO(client.get(f"/benchmarks/2026/{enterprise_id}.pdf").data))
     number = re.search(r"文件编号 (\S+?)；", "".join(p.extract_text() for p in reader.pages)).group(1)
     assert number in "".join(p.extract_text() for p in again.pages)  # the same number on a second download
+    assert "有效" in client.get(f"/verify/{number}").get_data(as_text=True)  # and anyone can check it
 
 
 def test_no_brochure_for_an_enterprise_that_is_not_a_benchmark(app, client, session):
