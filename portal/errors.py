@@ -128,6 +128,12 @@ def register_error_handlers(app) -> None:
             return response
         return render(err.status, err.message, headers)
 
+    from portal.pdf import PdfError
+
+    @app.errorhandler(PdfError)
+    def pdf_error(err: PdfError):
+        return render(503, str(err))  # a document that could not be rendered now (workers busy, time limit)
+
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         status = err.code or 500

@@ -16,7 +16,6 @@ from portal.core.permissions import staff_read_required, staff_required
 from portal.core.views import attempt, current_actor, render_form, submit
 from portal.members.queries import enterprise_briefs
 from portal.members.standing import standing_refusal
-from portal.pdf import PdfError
 
 
 @bp.get("/benchmarks")
@@ -30,11 +29,7 @@ def index():
 @bp.get("/benchmarks/<int:year>/<int:enterprise_id>.pdf")
 @uow.writes  # the first download records the brochure's number in the documents register
 def brochure(year: int, enterprise_id: int):
-    try:
-        data = render_brochure(uow.session(), year, enterprise_id)
-    except PdfError as err:
-        flash(str(err), "error")
-        return redirect(url_for("benchmarks.index"))
+    data = render_brochure(uow.session(), year, enterprise_id)  # a PdfError is answered 503 (portal.errors)
     name = f"{year}年度标杆企业简介.pdf"
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=False)
 

@@ -24,7 +24,7 @@ from portal.members.forms import (
     WhitelistRequestForm,
 )
 from portal.members.views import checked_licence
-from portal.pdf import PdfError, render_pdf
+from portal.pdf import render_pdf
 
 LOGO_TYPES = ("png", "jpg")
 
@@ -198,10 +198,7 @@ def certificate():
     context = attempt(lambda: memberships.certificate_context(uow.session(), current_actor()))
     if context is None:
         return redirect(url_for("account.index")), 303
-    try:
-        pdf = render_pdf("pdf/membership_certificate.html", context)
-    except PdfError as err:
-        return render_template("errors/generic.html", status=503, message=str(err)), 503
+    pdf = render_pdf("pdf/membership_certificate.html", context)  # a PdfError is answered 503 (portal.errors)
     filename = f"membership-certificate-{context['number']}.pdf"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(pdf, mimetype="application/pdf", headers=headers)

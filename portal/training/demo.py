@@ -69,4 +69,34 @@ def seed(session: Session, ctx: SeedContext) -> None:
         user = user_by_email(session, email)
         if user is not None:
             services.register(session, user, event.id)  # the third joins the waiting list
+    _past_course(session, staff)
     ctx.created.append("training")
+
+
+def _past_course(session: Session, staff) -> None:
+    """A course held three weeks ago: two demo members registered beforehand, one attended (so has a certificate)."""
+    from portal.auth.queries import user_by_email
+    from portal.training import services
+
+    start = clock.local_midnight_utc(clock.today() - dt.timedelta(days=21)) + dt.timedelta(hours=1)  # 09:00 Shandong
+    with clock.kept():
+        clock.set_now(start - dt.timedelta(days=10))  # announced and registered for before it was held
+        event = services.create_event(
+            session,
+            staff,
+            services.EventInput(
+                title="废旧动力电池安全拆解与贮存实务培训（演示）",
+                description="面向网点负责人和安全员：拆解前检测、绝缘防护、贮存消防要求。",
+                starts_at=clock.local(start).replace(tzinfo=None),
+                ends_at=clock.local(start + dt.timedelta(hours=7)).replace(tzinfo=None),
+                place="淄博市张店区（演示地址）",
+                capacity=30,
+            ),
+            is_demo=True,
+        )
+        rows = [
+            services.register(session, user, event.id)
+            for user in (user_by_email(session, e) for e in ("contact01@demo.sdbra.cn", "contact02@demo.sdbra.cn"))
+            if user is not None
+        ]
+    services.record_attendance(session, staff, event.id, [rows[0].id] if rows else [])

@@ -6,6 +6,8 @@ enterprise is an admitted member; nothing here reads or writes another feature's
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +60,14 @@ def upcoming_events(session: Session) -> list[TrainingEvent]:
             select(TrainingEvent).where(TrainingEvent.ends_at >= clock.now()).order_by(TrainingEvent.starts_at)
         )
     )
+
+
+def events_this_week(session: Session, now: dt.datetime) -> list[TrainingEvent]:
+    """Events not yet ended that start before next Monday (Shandong time), soonest first; read by the work-bench."""
+    today = now.astimezone(clock.LOCAL_TZ).date()
+    next_monday = clock.local_midnight_utc(today + dt.timedelta(days=7 - today.weekday()))
+    stmt = select(TrainingEvent).where(TrainingEvent.ends_at >= now, TrainingEvent.starts_at < next_monday)
+    return list(session.scalars(stmt.order_by(TrainingEvent.starts_at, TrainingEvent.id)))
 
 
 def registration_of(session: Session, event_id: int, user_id: int) -> TrainingRegistration | None:

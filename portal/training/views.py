@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from portal.core import uow
+from portal.core import clock, uow
 from portal.core.files import send_upload
 from portal.core.permissions import (
     MEMBER,
@@ -17,7 +17,8 @@ from portal.core.permissions import (
 )
 from portal.core.views import current_actor, render_form, submit
 from portal.errors import DomainError
-from portal.training import bp, queries, services
+from portal.pdf import render_pdf
+from portal.training import bp, certificates, queries, services
 from portal.training.forms import EmptyForm, EventForm, MaterialForm
 
 
@@ -93,6 +94,17 @@ def cancel(event_id: int):
     return redirect(url_for("training.event", event_id=event_id))
 
 
+@bp.get("/training/certificates/<int:registration_id>.pdf")
+@login_required
+@uow.writes
+def certificate(registration_id: int):
+    context = certificates.certificate_context(uow.session(), current_actor(), registration_id)
+    pdf = render_pdf("pdf/training_certificate.html", context)  # a PdfError is answered 503 (portal.errors)
+    filename = f"training-certificate-{context['certificate_number']}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(pdf, mimetype="application/pdf", headers=headers)
+
+
 # --- staff ------------------------------------------------------------------------------------------
 
 
@@ -100,9 +112,10 @@ def cancel(event_id: int):
 @staff_read_required
 def staff_index():
     db = uow.session()
-    return render_template(
-        "training/manage.html", materials=queries.materials(db), events=queries.upcoming_events(db), form=EmptyForm()
-    )
+    week = request.args.get("week") == "1"  # the work-bench's link: events of this week
+    events = queries.events_this_week(db, clock.now()) if week else queries.upcoming_events(db)
+    materials = queries.materials(db)
+    return render_template("training/manage.html", materials=materials, events=events, form=EmptyForm(), week=week)
 
 
 def _material_input(form: MaterialForm) -> services.MaterialInput:
