@@ -7,6 +7,8 @@ reported row by row as the registry's uploads are.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +18,9 @@ from sqlalchemy.orm import Session
 from portal.core import clock, spreadsheets
 from portal.core.money import format_fen
 from portal.core.spreadsheets import FileError, RowError
+from portal.documents import register
+from portal.documents.kinds import register_kind
+from portal.documents.qr import qr_data_uri
 from portal.errors import DomainError
 from portal.ledger import accounts, billing, queries
 
@@ -104,6 +109,29 @@ def pdf_context(
         ],
         "total_lines": len(lines),
     }
+
+
+STATEMENT_KIND = "ledger_statement"
+register_kind(STATEMENT_KIND, "押金对账单", "Deposit statement", "ZD")
+
+
+def number_statement(session: Session, actor, enterprise_id: int, context: dict) -> dict:
+    """The statement's context with its register number and QR code; the same content keeps its number."""
+    content = {key: value for key, value in context.items() if key != "printed_at"}
+    fingerprint = hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    period = f"{context['date_from'] or '开始'} 至 {context['date_to'] or '今'}"
+    document = register.issue(
+        session,
+        actor,
+        kind=STATEMENT_KIND,
+        subject_type="enterprise",
+        subject_id=enterprise_id,
+        holder_name=context["name"],
+        shown={"单位": context["name"], "期间": period, "行数": str(context["total_lines"])},
+        fingerprint=fingerprint,
+    )
+    url = register.verify_url(document.number)
+    return {**context, "document_number": document.number, "verify_url": url, "qr": qr_data_uri(url)}
 
 
 # --- billing from pasted codes or a file ----------------------------------------------------------

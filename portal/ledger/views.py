@@ -22,7 +22,7 @@ from portal.errors import DomainError
 from portal.ledger import accounts, bp, exports, journal, queries
 from portal.ledger.forms import BillForm
 from portal.members.queries import in_good_standing
-from portal.pdf import PdfError, render_pdf
+from portal.pdf import render_pdf
 
 EXPORTS = ("csv", "xlsx", "pdf")
 
@@ -89,6 +89,7 @@ def statement():
 
 @bp.get("/statement.<fmt>")
 @member_page
+@uow.writes  # the PDF's number is recorded in the documents register
 def statement_export(fmt: str):
     if fmt not in EXPORTS:
         abort(404)
@@ -103,10 +104,8 @@ def statement_export(fmt: str):
     else:
         name = queries.enterprise_name(db, enterprise_id)
         context = exports.pdf_context(name, filters, queries.balances(db, enterprise_id), lines)
-        try:
-            data, mimetype = render_pdf("pdf/ledger_statement.html", context), "application/pdf"
-        except PdfError as err:
-            return render_template("errors/generic.html", status=503, message=str(err)), 503
+        context = exports.number_statement(db, current_actor(), enterprise_id, context)
+        data, mimetype = render_pdf("pdf/ledger_statement.html", context), "application/pdf"
     headers = {"Content-Disposition": f'attachment; filename="deposit-statement.{fmt}"'}
     return Response(data, mimetype=mimetype, headers=headers)
 

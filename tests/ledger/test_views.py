@@ -164,6 +164,11 @@ def test_the_pdf_statement_names_the_member(desk, as_):
         found = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert desk.scheme.world.maker.name in found
     assert "1,200.00" in found
+    # numbered in the documents register: anyone holding the paper can check it; the same content keeps its number
+    number = re.search(r"对账单编号 (ZD-\S+?)；", found.replace("\n", "")).group(1)
+    assert "有效" in maker.get(f"/verify/{number}").get_data(as_text=True)
+    again = maker.get("/deposits/statement.pdf").get_data()
+    assert number.encode() in subprocess.run(["pdftotext", "-", "-"], input=again, capture_output=True).stdout
 
 
 def test_a_member_bills_pasted_codes(desk, as_, api, session):
