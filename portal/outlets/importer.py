@@ -1,16 +1,27 @@
 """Bulk import (CSV in UTF-8 or GBK, or XLSX) and export (CSV with BOM, XLSX) of outlets.
 
 Rows are upserted by outlet code, so importing the same file twice changes nothing. Every invalid
-row is reported with its row number, column and reason; by default nothing is written when any row
-is invalid (``skip_invalid`` writes the valid ones).
+row is reported with its row number, outlet code, column, bad value and reason; by default nothing
+is written when any row is invalid (``skip_invalid`` writes the valid ones). A written import leaves
+one audit entry (whoever runs it: the upload page or ``flask outlets import``).
+
+The upload page keeps the error report of a refused import for download as a small JSON file under
+``PORTAL_DATA_DIR/import-reports``, named by a random token and readable only by the user who
+uploaded; reports older than a day are removed when a new one is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -111,6 +122,42 @@ EXPORT_FORMATS = {
     "最近核查日期": "yyyy-mm-dd",
 }
 COMPARED = (*services.VALUE_FIELDS,)
+# input field -> its Chinese column title (how the template names it and the error report shows it)
+ZH_TITLES = {key: title for title, key in HEADERS.items() if not title.isascii()}
+TEMPLATE_HEADER = [title for title in HEADERS if not title.isascii()]
+# one row that imports cleanly (a collection outlet in Jinan, WGS-84 coordinates)
+TEMPLATE_EXAMPLE = {
+    "code": "SD-JN-0001",
+    "name": "济南历下示例回收服务网点",
+    "operator": "示例新能源汽车销售服务有限公司",
+    "operator_credit_code": "",
+    "city": "济南",
+    "district": "历下区",
+    "address": "济南市历下区经十路1号",
+    "type": "收集型",
+    "contact": "张三",
+    "phone": "0531-88888888",
+    "lon": "117.0210",
+    "lat": "36.6510",
+    "status": "待核查",
+    "coordinate_system": "WGS-84",
+    "opening_hours": "08:30-17:30",
+    "storage_area": "50",
+    "capacity": "5",
+}
+REPORT_HEADER = ["行号", "网点编号", "列", "错误值", "原因"]
+REPORT_WIDTHS = [8, 16, 14, 30, 60]
+REPORT_MAX_ERRORS = 50_000  # a 20 MB file could give millions; the first 50,000 are enough to fix it
+REPORT_MAX_AGE_S = 24 * 3600
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass
+class OutletRowError(RowError):
+    """A bad row of an outlet import, with the outlet code it gives and the bad cell's value."""
+
+    code: str = ""
+    value: str = ""
 
 
 @dataclass
@@ -119,8 +166,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[OutletRowError] = field(default_factory=list)
     written: bool = False
+    filename: str = ""
 
     @property
     def total(self) -> int:
@@ -150,7 +198,7 @@ def import_outlets(
     """Validate every row, then upsert by code through the outlet services (all or nothing unless skip_invalid)."""
     members, existing = services.start_import(session, actor)
     header, rows = read_rows(data, filename)
-    report = ImportReport()
+    report = ImportReport(filename=filename)
     valid = _validated(session, header, rows, members, coordinate_system, report)
     if report.errors and not skip_invalid:
         return report
@@ -169,7 +217,6 @@ def import_outlets(
 def _validated(session: Session, header, rows, members: dict[str, int], coordinate_system: str, report) -> list[dict]:
     """The clean values of every valid row; each invalid row is counted and its errors reported."""
     mapping = map_header(header)
-    titles = {key: header[i] for i, key in mapping.items()}
     seen: dict[str, int] = {}
     valid: list[dict] = []
     for number, cells in rows:
@@ -180,14 +227,14 @@ def _validated(session: Session, header, rows, members: dict[str, int], coordina
         except DomainError as err:
             report.rejected += 1
             for name, message in err.fields.items():
-                column = titles.get(FIELD_COLUMN.get(name, name), name)
-                report.errors.append(RowError(number, column, message))
+                key = FIELD_COLUMN.get(name, name)
+                column = ZH_TITLES.get(key, key)
+                report.errors.append(OutletRowError(number, column, message, raw["code"], raw.get(key, "")))
             continue
         if values["code"] in seen:
             report.rejected += 1
-            report.errors.append(
-                RowError(number, titles["code"], _("网点编号与第%(n)d行重复。", n=seen[values["code"]]))
-            )
+            message = _("网点编号与第%(n)d行重复。", n=seen[values["code"]])
+            report.errors.append(OutletRowError(number, ZH_TITLES["code"], message, raw["code"], raw["code"]))
             continue
         seen[values["code"]] = number
         valid.append(values)
@@ -238,3 +285,74 @@ def export_xlsx(outlets: Iterable[Outlet], distances: Mapping[int, float] | None
     formats = {i: EXPORT_FORMATS[title] for i, title in enumerate(header) if title in EXPORT_FORMATS}
     rows = _export_rows(outlets, distances, typed=True)
     return to_xlsx("回收服务网点", header, rows, widths=widths, formats=formats, freeze_header=True)
+
+
+def template_csv() -> bytes:
+    """The import template as CSV: every accepted column under its Chinese title, one example row."""
+    return to_csv(TEMPLATE_HEADER, [[TEMPLATE_EXAMPLE[HEADERS[t]] for t in TEMPLATE_HEADER]])
+
+
+def template_xlsx() -> bytes:
+    """The import template as XLSX (text cells, so codes and phone numbers keep their form)."""
+    widths = [EXPORT_WIDTHS.get(title, 12) for title in TEMPLATE_HEADER]
+    rows = [[TEMPLATE_EXAMPLE[HEADERS[t]] for t in TEMPLATE_HEADER]]
+    return to_xlsx("网点导入模板", TEMPLATE_HEADER, rows, widths=widths, freeze_header=True)
+
+
+def _reports_dir() -> Path:
+    return Path(current_app.config["PORTAL_DATA_DIR"]) / "import-reports"
+
+
+def save_error_report(owner_id: int, report: ImportReport) -> str:
+    """Keep a refused import's errors for its uploader to download; returns the report's random token."""
+    folder = _reports_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - REPORT_MAX_AGE_S
+    for old in folder.glob("*.json"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    errors = report.errors[:REPORT_MAX_ERRORS]
+    stored = {
+        "owner": owner_id,
+        "file": report.filename,
+        "errors": [[e.row, e.code, e.column, e.value, e.message] for e in errors],
+        "omitted": len(report.errors) - len(errors),
+    }
+    token = secrets.token_hex(16)
+    (folder / f"{token}.json").write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    return token
+
+
+def load_error_report(token: str, owner_id: int) -> dict | None:
+    """The stored error report of token when owner_id uploaded it (and it has not expired), else None."""
+    path = _reports_dir() / f"{token}.json"
+    if not TOKEN_RE.match(token) or not path.is_file():
+        return None
+    if path.stat().st_mtime < time.time() - REPORT_MAX_AGE_S:
+        return None
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    return stored if stored.get("owner") == owner_id else None
+
+
+def _report_rows(stored: dict) -> list[list]:
+    rows = list(stored["errors"])
+    if stored.get("omitted"):
+        rows.append(["", "", "", "", f"另有 {stored['omitted']} 处错误未列出，请修改上述错误后重新导入。"])
+    return rows
+
+
+def error_report_csv(stored: dict) -> bytes:
+    """A stored error report as CSV (row, outlet code, column, bad value, reason), formula-safe."""
+    return to_csv(REPORT_HEADER, _report_rows(stored))
+
+
+def error_report_xlsx(stored: dict) -> bytes:
+    """A stored error report as XLSX, every cell text."""
+    rows = [[str(v) for v in row] for row in _report_rows(stored)]
+    return to_xlsx("导入错误报告", REPORT_HEADER, rows, widths=REPORT_WIDTHS, freeze_header=True)
+
+
+def report_filename(stored: dict, fmt: str) -> str:
+    """The download name of an error report: the uploaded file's stem (ASCII only) and -errors."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "", Path(stored.get("file") or "").stem)[:60] or "outlets"
+    return f"{stem}-errors.{fmt}"

@@ -349,6 +349,11 @@ def get_by_id(session: Session, outlet_id: int) -> Outlet | None:
     return session.get(Outlet, outlet_id)
 
 
+def status_count(session: Session, status: str) -> int:
+    """How many outlets have this status (pending: awaiting verification); read by the work-bench."""
+    return session.scalar(select(func.count()).select_from(Outlet).where(Outlet.status == status)) or 0
+
+
 def statuses(session: Session, outlet_ids) -> dict[int, str]:
     """Outlet id -> its status (合规 is ``compliant``), in one query."""
     ids = {i for i in outlet_ids if i is not None}

@@ -15,7 +15,7 @@ from portal.core import audit, roles
 from portal.core.actors import actor_label, is_staff, require_staff
 from portal.core.creditcode import CreditCodeError, validate_credit_code
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPE_RULES, OUTLET_TYPES
-from portal.core.geo import in_shandong, to_wgs84
+from portal.core.geo import SHANDONG_LAT, SHANDONG_LON, in_shandong, to_wgs84
 from portal.core.permissions import require
 from portal.core.validators import normalise_phone
 from portal.errors import DomainError
@@ -168,15 +168,22 @@ def validate(session: Session, data: OutletInput, *, members_by_code: dict[str, 
     lon = _number(data.lon, errors, "lon", lambda: _("经度应为数字。"))
     values["lat"] = values["lon"] = None
     if (lat is None) != (lon is None) and "lat" not in errors and "lon" not in errors:
-        errors["lat"] = _("经度和纬度应同时填写。")
+        errors["lon" if lon is None else "lat"] = _("经度和纬度应同时填写。")  # under the one left empty
     elif lat is not None and lon is not None:
         try:
             lat, lon = to_wgs84(lat, lon, data.coordinate_system)
         except ValueError:
-            errors["lat"] = _("未知坐标系“%(v)s”（应为 WGS-84、GCJ-02 或 BD-09）。", v=data.coordinate_system)
+            errors["coordinate_system"] = _(
+                "未知坐标系“%(v)s”（应为 WGS-84、GCJ-02 或 BD-09）。", v=data.coordinate_system
+            )
         else:
             if not in_shandong(lat, lon):
-                errors["lat"] = _("坐标（%(lat).4f, %(lon).4f）不在山东省范围内。", lat=lat, lon=lon)
+                # Reported under the coordinate that is out of the province's range (under both when both are).
+                message = _("坐标（%(lat).4f, %(lon).4f）不在山东省范围内。", lat=lat, lon=lon)
+                lon_out, lat_out = not in_shandong(SHANDONG_LAT[0], lon), not in_shandong(lat, SHANDONG_LON[0])
+                for key, out in (("lat", lat_out), ("lon", lon_out)):
+                    if out:
+                        errors[key] = message
             values["lat"], values["lon"] = round(lat, 6), round(lon, 6)
     status = (data.status or "").strip()
     values["status"] = None

@@ -12,9 +12,10 @@ from portal.core.paging import parse_paging
 from portal.core.permissions import enterprise_admin_required, roles_required, staff_required
 from portal.core.views import attempt, current_actor, form_status, render_form, submit
 from portal.errors import DomainError
-from portal.outlets import bp, districts, importer, maps, queries, services
+from portal.outlets import bp, districts, importer, maps, printing, queries, services
 from portal.outlets.forms import ImportForm, OutletForm, StatusForm
 from portal.outlets.models import Outlet
+from portal.pdf import render_pdf
 
 manager_required = roles_required(roles.MEMBER_ADMIN, *roles.STAFF)
 
@@ -55,6 +56,17 @@ def index():
     except DomainError as err:
         return _index_page(db, queries.OutletFilters(), None, err.fields, 422)
     return _index_page(db, filters, queries.find(db, filters, page, per_page), {})
+
+
+@bp.get("/outlets/print.pdf")
+@uow.writes  # the printed list's number is recorded in the documents register
+def print_list():
+    context = printing.list_context(uow.session())
+    # About 520 outlets take WeasyPrint several seconds: a longer limit than a certificate; the same list on the
+    # same day then comes from the cache.
+    pdf = render_pdf("pdf/outlet_list.html", context, timeout=90)
+    filename = f"outlet-list-{context['document_number']}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 @bp.get("/outlets/export.<any(csv,xlsx):fmt>")
@@ -197,6 +209,33 @@ def _import(form: ImportForm) -> importer.ImportReport:
 def import_file():
     form = ImportForm()
     report = submit(form, lambda: _import(form))
+    # The error report is kept as a file (not in the database) so that the rollback below keeps it.
+    token = importer.save_error_report(current_actor().id, report) if report and report.errors else None
     # nothing written: answer 422 so the unit of work rolls back
     status = 422 if report is not None and not report.written else form_status(form)
-    return render_template("outlets/import.html", form=form, report=report), status
+    return render_template("outlets/import.html", form=form, report=report, report_token=token), status
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(body: bytes, fmt: str, filename: str) -> Response:
+    mime = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_MIME
+    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/staff/outlets/import/template.<any(csv,xlsx):fmt>")
+@staff_required
+def import_template(fmt: str):
+    body = importer.template_csv() if fmt == "csv" else importer.template_xlsx()
+    return _download(body, fmt, f"outlets-import-template.{fmt}")
+
+
+@bp.get("/staff/outlets/import/errors/<token>.<any(csv,xlsx):fmt>")
+@staff_required
+def import_errors(token: str, fmt: str):
+    stored = importer.load_error_report(token, current_actor().id)
+    if stored is None:
+        abort(404)  # expired, unknown, or another user's report
+    body = importer.error_report_csv(stored) if fmt == "csv" else importer.error_report_xlsx(stored)
+    return _download(body, fmt, importer.report_filename(stored, fmt))

@@ -112,6 +112,22 @@ def test_every_bad_row_is_reported_and_nothing_is_written(session):
     assert report.rejected == 7
 
 
+def test_a_wrong_longitude_is_reported_under_its_own_column(session):
+    rows = [
+        "SD10,经度错误,某公司,,济南,历下区,济南市历下区某路6号,收集型,张三,,130.0,36.6,",
+        "SD11,只填经度,某公司,,济南,历下区,济南市历下区某路7号,收集型,张三,,117.0,,",
+        "SD12,只填纬度,某公司,,济南,历下区,济南市历下区某路8号,收集型,张三,,,36.6,",
+        "SD13,都在外省,某公司,,济南,历下区,济南市历下区某路9号,收集型,张三,,130.0,20.0,",
+    ]
+    report = import_outlets(session, csv_bytes(*rows), "outlets.csv", actor=IMPORTER)
+    by_row = {(e.row, e.column): e.message for e in report.errors}
+    assert "不在山东省范围内" in by_row[(2, "经度")] and (2, "纬度") not in by_row
+    assert "同时填写" in by_row[(3, "纬度")] and (3, "经度") not in by_row  # under the one left empty
+    assert "同时填写" in by_row[(4, "经度")] and (4, "纬度") not in by_row
+    assert (5, "经度") in by_row and (5, "纬度") in by_row
+    assert count(session) == 0
+
+
 def test_skip_invalid_writes_the_valid_rows(session):
     bad = "SD4,北京网点,某公司,,北京,朝阳区,北京市朝阳区某路1号,收集型,张三,,,,"
     report = import_outlets(session, csv_bytes(GOOD[0], bad, GOOD[1]), "x.csv", actor=IMPORTER, skip_invalid=True)
