@@ -6,6 +6,7 @@ through the outlets' services. Account names are read from the ``users`` table o
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -129,6 +130,17 @@ def campaigns(session: Session) -> list[tuple[Campaign, int, int, int]]:
         .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     )
     return [(c, int(n), int(v), int(f)) for c, n, v, f in rows]
+
+
+def running_on(session: Session, day: dt.date) -> list[tuple[Campaign, int, int, int]]:
+    """Campaigns open on day (started, not ended) with (in scope, verified, failing); read by the work-bench."""
+    return [row for row in campaigns(session) if row[0].starts_on <= day <= row[0].ends_on]
+
+
+def awaiting_review_count(session: Session) -> int:
+    """Rectification answers waiting for staff; read by the work-bench."""
+    stmt = select(func.count()).select_from(Inspection).where(Inspection.rectification_state == "answered")
+    return session.scalar(stmt) or 0
 
 
 def _scope_join(campaign_id: int) -> Select:

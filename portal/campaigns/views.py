@@ -38,8 +38,10 @@ viewer_required = roles_required(*STAFF_READ, *MEMBER)
 @staff_read_required
 def index():
     db = uow.session()
+    running = request.args.get("open") == "1"  # the work-bench's link: campaigns open today
+    rows = queries.running_on(db, clock.today()) if running else queries.campaigns(db)
     return render_template(
-        "campaigns/index.html", campaigns=queries.campaigns(db), awaiting=queries.awaiting_review(db)
+        "campaigns/index.html", campaigns=rows, awaiting=queries.awaiting_review(db), running=running
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -17,6 +19,14 @@ EXPORT_COLUMNS = ("序号", "章条编号", "意见内容", "提出单位", "处
 def rounds(session: Session) -> list[Consultation]:
     """Every round, the latest deadline first."""
     return list(session.scalars(select(Consultation).order_by(Consultation.closes_at.desc(), Consultation.id.desc())))
+
+
+def closing_within(session: Session, now: dt.datetime, days: int) -> list[Consultation]:
+    """Open rounds closing within days of now, soonest first; read by the work-bench."""
+    stmt = select(Consultation).where(
+        Consultation.closes_at > now, Consultation.closes_at <= now + dt.timedelta(days=days)
+    )
+    return list(session.scalars(stmt.order_by(Consultation.closes_at, Consultation.id)))
 
 
 def get_round(session: Session, consultation_id: int) -> Consultation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -92,7 +92,10 @@ def comment(consultation_id: int):
 @bp.get("/staff/consultations")
 @staff_read_required
 def manage():
-    return render_template("consultations/manage.html", rounds=queries.rounds(uow.session()), now=clock.now())
+    db, now = uow.session(), clock.now()
+    closing = request.args.get("closing") == "7"  # the work-bench's link: rounds closing within 7 days
+    rounds = queries.closing_within(db, now, 7) if closing else queries.rounds(db)
+    return render_template("consultations/manage.html", rounds=rounds, now=now, closing=closing)
 
 
 def _input(form: ConsultationForm) -> services.ConsultationInput:

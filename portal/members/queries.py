@@ -210,9 +210,10 @@ def find_invitation(session: Session, token: str) -> Invitation:
 # --- the whitelist requests and the work-bench's counts -------------------------------------------
 
 
-def whitelist_requests(session: Session, limit: int = 200) -> list[WhitelistRequest]:
-    """The latest whitelist requests, newest first."""
-    return list(session.scalars(select(WhitelistRequest).order_by(WhitelistRequest.id.desc()).limit(limit)))
+def whitelist_requests(session: Session, limit: int = 200, state: str | None = None) -> list[WhitelistRequest]:
+    """The latest whitelist requests (in one state if given), newest first."""
+    stmt = select(WhitelistRequest).order_by(WhitelistRequest.id.desc()).limit(limit)
+    return list(session.scalars(stmt.where(WhitelistRequest.state == state) if state else stmt))
 
 
 def enterprise_names(session: Session, enterprise_ids) -> dict[int, str]:

@@ -34,6 +34,7 @@ from portal.members.forms import (
     WhitelistSetForm,
 )
 from portal.members.models import MembershipApplication
+from portal.members.workbench import workbench
 
 review_roles = roles_required(*roles.STAFF_READ, roles.REVIEWER)
 
@@ -76,12 +77,7 @@ def _id(raw: str | None) -> int:
 @staff_read_required
 def dashboard():
     db = uow.session()
-    return render_template(
-        "staff/dashboard.html",
-        applications=queries.applications_by_state(db),
-        memberships=queries.memberships_by_state(db),
-        pending_whitelist=queries.pending_whitelist_count(db),
-    )
+    return render_template("staff/dashboard.html", bench=workbench(db), memberships=queries.memberships_by_state(db))
 
 
 # --- applications ---------------------------------------------------------------------------------
@@ -316,9 +312,12 @@ def fee_cutoff():
 @staff_read_required
 def whitelist_requests():
     db = uow.session()
-    rows = queries.whitelist_requests(db)
+    pending = request.args.get("state") == "pending"  # the work-bench's link: only those waiting
+    rows = queries.whitelist_requests(db, state="pending" if pending else None)
     names = queries.enterprise_names(db, [r.enterprise_id for r in rows])
-    return render_template("staff/whitelist.html", rows=rows, names=names, form=WhitelistDecisionForm())
+    return render_template(
+        "staff/whitelist.html", rows=rows, names=names, form=WhitelistDecisionForm(), pending=pending
+    )
 
 
 @bp.post("/staff/whitelist/<int:request_id>/<any(approve,reject):decision>")
