@@ -1,4 +1,4 @@
-"""Training certificates: for attendees only, numbered in the register, verifiable by their QR code; refused to others."""
+"""Training certificates: for attendees only, numbered in the register, verified by their QR code; refused to others."""
 
 from __future__ import annotations
 
