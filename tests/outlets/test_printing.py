@@ -7,12 +7,12 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from tests.factories import commit_and_index, make_outlet, make_sample_outlets, make_user
 
-pytestmark = pytest.mark.db
+# Not marked db: rendering is the same on either database (the register itself runs on both in tests/documents),
+# so the suite renders each of these documents once, on SQLite.
 
 LONG_NAME = "山东黄河三角洲新能源汽车动力蓄电池回收利用与梯次储能科技股份有限公司东营经济技术开发区回收服务网点"
 

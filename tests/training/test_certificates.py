@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from portal.training import services
 from tests.factories import make_event, make_member, make_user
 
-pytestmark = pytest.mark.db
+# Not marked db: rendering is the same on either database (the register itself runs on both in tests/documents),
+# so the suite renders each of these documents once, on SQLite.
 
 LONG_TITLE = "新能源汽车废旧动力蓄电池回收服务网点建设运营与安全贮存、梯次利用产品检测及再生利用规范条件解读专题培训班"
 
