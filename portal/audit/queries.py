@@ -2,27 +2,92 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
+from portal.audit import catalogue
+from portal.core import clock
 from portal.core.audit import AuditEntry
+from portal.core.dates import parse_date
+from portal.errors import DomainError
+
+MAX_TEXT = 100
 
 
-def entries(*, object_type: str | None = None, action: str | None = None, actor: str | None = None) -> Select:
-    """Audit entries, newest first, optionally filtered by object type, action or actor label."""
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def args(self) -> dict[str, str]:
+        """The filters as query-string arguments (for the pager and the CSV link)."""
+        return {k: str(v) for k, v in self.__dict__.items() if v}
+
+
+def parse_filters(args: Mapping[str, str]) -> tuple[AuditFilters, dict[str, str]]:
+    """Filters from a query string, with an error per bad field (bad fields are left out, never guessed)."""
+    errors: dict[str, str] = {}
+    days: dict[str, dt.date | None] = {}
+    for name in ("date_from", "date_to"):
+        try:
+            days[name] = parse_date(args.get(name) or None, field=name)
+        except DomainError as err:
+            errors.update(err.fields or {name: err.message})
+            days[name] = None
+    if days["date_from"] and days["date_to"] and days["date_from"] > days["date_to"]:
+        errors["date_to"] = _("结束日期不能早于开始日期。")
+        days["date_to"] = None
+    action = (args.get("action") or "").strip() or None
+    if action is not None and action not in catalogue.ACTIONS:
+        errors["action"], action = _("没有这种操作，请从列表中选择。"), None
+    object_type = (args.get("object_type") or "").strip() or None
+    if object_type is not None and object_type not in catalogue.OBJECTS:
+        errors["object_type"], object_type = _("没有这种对象，请从列表中选择。"), None
+    actor = (args.get("actor") or "").strip()
+    if len(actor) > MAX_TEXT:
+        errors["actor"], actor = _("操作人最多%(n)s个字符。", n=MAX_TEXT), ""
+    return AuditFilters(actor or None, action, object_type, days["date_from"], days["date_to"]), errors
+
+
+def entries(filters: AuditFilters = AuditFilters()) -> Select:
+    """Audit entries, newest first; dates are days in Asia/Shanghai, both ends included."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
-    if object_type:
-        stmt = stmt.where(AuditEntry.object_type == object_type)
-    if action:
-        stmt = stmt.where(AuditEntry.action == action)
-    if actor:
-        stmt = stmt.where(AuditEntry.actor_label.contains(actor, autoescape=True))
+    if filters.object_type:
+        stmt = stmt.where(AuditEntry.object_type == filters.object_type)
+    if filters.action:
+        stmt = stmt.where(AuditEntry.action == filters.action)
+    if filters.actor:
+        stmt = stmt.where(AuditEntry.actor_label.contains(filters.actor, autoescape=True))
+    if filters.date_from:
+        stmt = stmt.where(AuditEntry.at >= clock.local_midnight_utc(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(AuditEntry.at < clock.local_midnight_utc(filters.date_to + dt.timedelta(days=1)))
     return stmt
 
 
 def changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
-    """The entry's fields side by side: (name, before, after), changed or newly set fields only."""
+    """The entry's fields side by side: (label, before, after), changed or newly set fields only."""
     before, after = entry.before or {}, entry.after or {}
     names = list(dict.fromkeys([*before, *after]))
-    return [(n, before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)]
+    return [(catalogue.field_label(n), before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)]
+
+
+def shown(value: Any) -> str:
+    """A before/after value as a person reads it: lists joined, booleans as 是/否, nothing as —."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return _("、").join(shown(v) for v in value)  # the list separator is translated: ", " in English
+    if isinstance(value, dict):
+        return _("；").join(_("%(k)s：%(v)s", k=catalogue.field_label(k), v=shown(v)) for k, v in value.items())
+    return str(value)

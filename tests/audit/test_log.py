@@ -2,47 +2,133 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from portal.core import audit
-from tests.factories import make_user
+from tests.factories import make_outlet, make_user
 
 pytestmark = pytest.mark.db
 
 
 @pytest.fixture
-def admin_email(session):
-    admin = make_user(session, "admin")
+def admin_email(session, at):
+    admin = make_user(session, "admin", name="王管理")
+    outlet = make_outlet(session, name="历下网点")
+    at("2026-11-04 07:30")  # Shanghai time: 23:30 UTC on the 3rd, but the 4th in Shandong
     audit.record(
         session,
         admin,
         "outlet.update",
         "outlet",
-        7,
+        outlet.id,
         {"name": "济南网点", "code": "A1"},
         {"name": "历下网点", "code": "A1"},
     )
+    at("2026-11-20 09:00")
     audit.record(session, admin, "member.approve", "member", 3, None, {"state": "active"})
+    audit.record(
+        session,
+        admin,
+        "user.role",
+        "user",
+        999,
+        {"role": "staff", "is_active": True},
+        {"role": "admin", "is_active": False},
+    )
     session.commit()
     return admin.email
 
 
-def test_changes_are_side_by_side_with_chinese_as_chinese(client, login, admin_email):
+def _page(client, query=""):
+    """The status and the page's table body (the filter form lists every action, so it is left out)."""
+    response = client.get(f"/staff/audit{query}")
+    html = response.get_data(as_text=True)
+    body = html.partition("<tbody>")[2].partition("</tbody>")[0] or html
+    return response.status_code, body
+
+
+def test_changes_are_side_by_side_in_words_with_chinese_as_chinese(client, login, admin_email, session):
     login(admin_email)
-    html = client.get("/staff/audit").get_data(as_text=True)
-    assert "济南网点" in html and "历下网点" in html
-    assert "\\u" not in html
-    assert "<dt>code</dt>" not in html  # unchanged fields are not listed
+    status, html = _page(client, "?action=outlet.update")
+    assert status == 200
+    assert "济南网点" in html and "历下网点" in html and "\\u" not in html
+    assert "修改网点" in html and "服务网点" in html  # the action and the object in words
+    assert "<dt>名称</dt>" in html and "<dt>编号</dt>" not in html  # field labels; unchanged fields left out
+    _, html = _page(client)
+    assert "修改账户角色" in html and "<dt>启用</dt>" in html and '>是</span> → <span class="after">否<' in html
 
 
-def test_filters_by_action_and_actor(client, login, admin_email):
+def test_the_object_is_named_and_linked_when_it_still_exists(client, login, admin_email, session):
+    from portal.outlets.models import Outlet
+
+    code = session.query(Outlet).one().code
     login(admin_email)
-    html = client.get("/staff/audit?action=member.approve").get_data(as_text=True)
-    assert "member.approve" in html and "济南网点" not in html
-    html = client.get("/staff/audit?actor=nobody-matches-this").get_data(as_text=True)
-    assert "济南网点" not in html
+    _, html = _page(client, "?object_type=outlet")
+    assert f'href="/outlets/{code}">历下网点</a>' in html
+    _, html = _page(client, "?object_type=user")
+    assert "账户 #999</td>" in html  # an account gone or unlinkable: its number, no link
 
 
-def test_staff_are_refused(client, login, staff, admin_email):
+def test_an_unknown_action_is_shown_by_its_code(client, login, admin_email):
+    login(admin_email)
+    _, html = _page(client)
+    assert "member.approve" in html  # not in the catalogue: never hidden, only less readable
+
+
+def test_filters_by_action_actor_object_and_local_dates(client, login, admin_email):
+    login(admin_email)
+    _, html = _page(client, "?action=user.role")
+    assert "修改账户角色" in html and "济南网点" not in html
+    _, html = _page(client, "?actor=nobody-matches-this")
+    assert "济南网点" not in html and "暂无记录" in html
+    _, html = _page(client, "?actor=admin&date_from=2026-11-04&date_to=2026-11-04")
+    assert "济南网点" in html and "修改账户角色" not in html and "新增网点" not in html
+    _, html = _page(client, "?date_from=2026-11-05&date_to=2026-11-30")
+    assert "济南网点" not in html and "修改账户角色" in html
+    _, html = _page(client, "?date_to=2026-11-03")
+    assert "暂无记录" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?date_from=2026-13-01", "日期"),
+        ("?date_from=2026-11-05&date_to=2026-11-01", "结束日期不能早于开始日期"),
+        ("?action=drop.table", "没有这种操作"),
+        ("?object_type=secrets", "没有这种对象"),
+        ("?actor=" + "x" * 101, "最多100个字符"),
+    ],
+)
+def test_bad_filters_are_named_in_chinese_and_nothing_breaks(client, login, admin_email, query, message):
+    login(admin_email)
+    response = client.get(f"/staff/audit{query}")
+    status, page = response.status_code, response.get_data(as_text=True)
+    assert status == 400 and message in page and "筛选条件有误" in page
+    assert client.get(f"/staff/audit.csv{query}").status_code == 400
+
+
+def test_the_csv_export_follows_the_filters_one_line_per_changed_field(client, login, admin_email):
+    login(admin_email)
+    response = client.get("/staff/audit.csv?action=user.role")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"].startswith("no-store") or "no-store" in response.headers["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["时间", "操作人", "操作", "对象"]
+    assert [r[5:] for r in rows[1:]] == [["角色", "staff", "admin"], ["启用", "是", "否"]]
+    assert rows[1][0] == "2026-11-20 09:00" and rows[1][2] == "修改账户角色"
+    everything = list(csv.reader(io.StringIO(client.get("/staff/audit.csv").get_data(as_text=True))))
+    assert any(r[5:] == ["名称", "济南网点", "历下网点"] for r in everything)
+
+
+@pytest.mark.parametrize("path", ["/staff/audit?action=user.role", "/staff/audit.csv"])
+def test_staff_are_refused(client, login, staff, admin_email, path):
     login(staff.email)
-    assert client.get("/staff/audit?action=member.approve").status_code == 403
+    assert client.get(path).status_code == 403
+
+
+def test_the_public_is_sent_to_login(client, admin_email):
+    response = client.get("/staff/audit.csv")
+    assert response.status_code in (302, 401) and "济南网点" not in response.get_data(as_text=True)

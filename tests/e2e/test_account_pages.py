@@ -68,4 +68,28 @@ def test_campaign_inspection_row_keeps_status_and_action_on_a_phone(new_page, se
     row = page.locator("#campaign-outlets tbody tr").first
     in_view_without_scrolling(page, row.locator("td[data-label='公开状态'] .tag"))
     in_view_without_scrolling(page, row.get_by_role("link", name="记录核查"))
+    total = page.locator("table.progress tr[data-city='total']")
+    in_view_without_scrolling(page, total.locator("td[data-label='未核查']"))
+    expect(total.locator("td[data-label='未核查']")).to_have_text("1")
     page.screenshot(path=f"{SHOTS}/campaign_outlets_phone.png", full_page=True)
+    page.goto("/staff/campaigns")
+    in_view_without_scrolling(page, page.locator("#campaigns tbody tr").first.locator("td[data-label='未核查']"))
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, PHONE], ids=["desk", "phone"])
+def test_the_audit_log_shows_every_column_without_sideways_scrolling(new_page, session, viewport):
+    from portal.core import audit
+
+    admin = make_user(session, "admin")
+    long_name = "山东省济南市历城区经济技术开发区新能源汽车动力蓄电池回收服务网点第一分站" * 2
+    before = {"name": "旧名", "address": long_name}
+    audit.record(session, admin, "outlet.update", "outlet", 1, before, {"name": long_name})
+    session.commit()
+    page = new_page(viewport=viewport)
+    sign_in(page, admin.email)
+    page.goto("/staff/audit")
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), "the audit table scrolls sideways"
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    expect(page.locator("table.audit tbody tr").first).to_contain_text("修改网点")
+    page.screenshot(path=f"{SHOTS}/audit_{viewport['width']}.png", full_page=True)
