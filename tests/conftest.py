@@ -37,7 +37,10 @@ BASE_CONFIG = {
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         backends = ["sqlite"]
-        if metafunc.definition.get_closest_marker("db") and os.environ.get(PG_ENV):
+        # Browser tests check what a person sees: they run once, on SQLite; the database behaviour
+        # under them is tested on both databases by the tests below them.
+        browser = metafunc.definition.get_closest_marker("e2e")
+        if metafunc.definition.get_closest_marker("db") and os.environ.get(PG_ENV) and not browser:
             backends.append("postgresql")
         metafunc.parametrize("backend", backends)
 
@@ -89,15 +92,28 @@ def pg_url(tmp_path_factory) -> str:
     return worker_url
 
 
+_RESET_ENGINES: dict[str, object] = {}
+USED_SEQUENCES = "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences WHERE last_value IS NOT NULL"
+
+
 def _truncate_pg(url: str) -> None:
+    """Empty this worker's database for the next test: only the tables that hold rows, then every used
+    sequence back to 1. Truncating all 80-odd tables each time cost 0.17 s a test; probing them costs 5 ms."""
     import portal.models  # noqa: F401
     from portal.db import Base
 
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    engine = _RESET_ENGINES.get(url)
+    if engine is None:
+        engine = _RESET_ENGINES[url] = create_engine(url, pool_size=1)
+    quoted = [f'"{t.name}"' for t in Base.metadata.sorted_tables]  # our own table names, not input
+    probe = " UNION ALL ".join(f"SELECT '{q}' WHERE EXISTS (SELECT 1 FROM {q})" for q in quoted)  # noqa: S608
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        full = list(conn.scalars(text(probe)))
+        if full:
+            conn.execute(text(f"TRUNCATE {', '.join(full)} RESTART IDENTITY CASCADE"))
+        used = conn.scalars(text(USED_SEQUENCES))
+        for sequence in list(used):
+            conn.execute(text("SELECT setval(:s, 1, false)"), {"s": sequence})
 
 
 @pytest.fixture
