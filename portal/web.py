@@ -6,7 +6,7 @@ from flask import Flask, has_request_context, redirect, request, session, url_fo
 from flask_babel import get_locale, refresh
 from flask_login import current_user
 
-from portal.core import clock, enums, roles, uow
+from portal.core import clock, enums, punctuation, roles, uow
 from portal.core.money import format_fen
 
 CSP = (
@@ -80,6 +80,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = clock.format_datetime
     app.jinja_env.filters["date"] = clock.format_date
     app.jinja_env.filters["yuan"] = format_fen
+    app.jinja_env.globals["punct"] = punctuation.punct
 
 
 def register_enumeration_filters(app: Flask) -> None:

@@ -76,3 +76,11 @@ def internal_users(session: Session) -> list[User]:
 def user_ids_with_role(session: Session, role: str) -> list[int]:
     """Active users holding the role (for example the administrators, to be told of a failed check)."""
     return list(session.scalars(select(User.id).where(User.role == role, User.is_active.is_(True)).order_by(User.id)))
+
+
+def locales_of(session: Session, user_ids) -> dict[int, str | None]:
+    """The language each of these users chose (zh_Hans_CN, en, or None when never chosen), by id."""
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    return {row.id: row.locale for row in session.execute(select(User.id, User.locale).where(User.id.in_(ids)))}

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -243,7 +244,7 @@ def resend_verification(session: Session, email: str, *, hours: int, every_secon
     if recent:
         return
     token = issue_token(session, user, "verify_email", dt.timedelta(hours=hours))
-    queue_mail(session, user.email, _("请验证您的电子邮箱"), "verify_email", token=token, name=user.name or user.email)
+    queue_mail(session, user.email, _l("请验证您的电子邮箱"), "verify_email", token=token, name=user.name or user.email)
 
 
 def remember_language(session: Session, user: User, code: str | None) -> None:
@@ -260,7 +261,7 @@ def request_password_reset(session: Session, email: str, *, minutes: int) -> Non
     user = user_by_email(session, email)
     if user is not None and user.is_active:
         token = issue_token(session, user, "reset_password", dt.timedelta(minutes=minutes))
-        queue_mail(session, user.email, _("重置密码"), "reset_password", token=token, minutes=minutes)
+        queue_mail(session, user.email, _l("重置密码"), "reset_password", token=token, minutes=minutes)
 
 
 def reset_password(session: Session, token: str, new_password: str) -> User:
@@ -321,7 +322,13 @@ def create_internal_user(session: Session, actor: User, email: str, name: str, r
     audit.record(session, actor, "user.create", "user", user.id, None, {"email": user.email, "role": role})
     token = issue_token(session, user, "reset_password", dt.timedelta(days=3))
     queue_mail(
-        session, user.email, _("您的协会门户账户"), "account_created", token=token, role=ROLE_LABELS.label(role, "zh")
+        session,
+        user.email,
+        _l("您的协会门户账户"),
+        "account_created",
+        token=token,
+        role=ROLE_LABELS.label(role, "zh"),
+        role_code=role,
     )
     return user
 

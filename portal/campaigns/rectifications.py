@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.auth.queries import staff_ids
@@ -68,7 +69,7 @@ def answer_rectification(
     notify(
         session,
         staff_ids(session),
-        _("整改答复待审核：%(o)s", o=outlet.name),
+        _l("整改答复待审核：%(o)s", o=outlet.name),
         body[:200],
         link=f"/staff/inspections/{inspection.id}",
     )
@@ -110,6 +111,6 @@ def decide_rectification(
         {"rectification_state": "answered"},
         {"rectification_state": inspection.rectification_state, "answer_id": answer.id, "reason": reason},
     )
-    title = _("整改已通过：%(o)s", o=outlet.name) if accept else _("整改未通过，请继续整改：%(o)s", o=outlet.name)
+    title = _l("整改已通过：%(o)s", o=outlet.name) if accept else _l("整改未通过，请继续整改：%(o)s", o=outlet.name)
     notify_operator(session, outlet, inspection, title, reason)
     return answer

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -312,16 +313,16 @@ def record_inspection(
     )
     if result in ("rectification", "closed") and outlet.operator_enterprise_id:
         if result == "rectification":
-            title = _("网点核查需整改：%(o)s", o=outlet.name)
-            body = _("整改期限：%(d)s。请在会员中心查看核查意见并提交整改情况。", d=deadline.isoformat())
+            title = _l("网点核查需整改：%(o)s", o=outlet.name)
+            body = _l("整改期限：%(d)s。请在会员中心查看核查意见并提交整改情况。", d=deadline.isoformat())
         else:
-            title = _("网点核查结论为关闭：%(o)s", o=outlet.name)
-            body = _("该网点已在公开名录中标为“已关闭”。")
+            title = _l("网点核查结论为关闭：%(o)s", o=outlet.name)
+            body = _l("该网点已在公开名录中标为“已关闭”。")
         notify_operator(session, outlet, inspection, title, body)
     return inspection
 
 
-def notify_operator(session: Session, outlet, inspection, title: str, body: str) -> None:
+def notify_operator(session: Session, outlet, inspection, title, body) -> None:
     """Tell the admins of the outlet's operating member about its inspection (none: nobody to tell)."""
     if outlet.operator_enterprise_id:
         admins = enterprise_user_ids(session, outlet.operator_enterprise_id, admins_only=True)

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from portal.campaigns import bp, queries, rectifications, services
-from portal.campaigns.checklist import OUTLET_PROGRESS, applies
+from portal.campaigns.checklist import OUTLET_PROGRESS, applies, item_text
 from portal.campaigns.forms import AnswerForm, CampaignForm, DecisionForm, InspectionForm, item_marks
 from portal.core import clock, uow
 from portal.core.actors import is_staff, is_staff_reader
@@ -166,7 +166,7 @@ def _render_inspection(inspection, outlet, *, answer_form=None, decision_form=No
         inspection=inspection,
         outlet=outlet,
         campaign=campaign,
-        texts={i["code"]: i["text"] for i in campaign.checklist.items},
+        texts={i["code"]: item_text(i) for i in campaign.checklist.items},
         names=queries.user_names(db, people),
         staff_view=staff_view,
         can_decide=is_staff(me) and inspection.rectification_state == "answered",

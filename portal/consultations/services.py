@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.consultations.models import Clause, Comment, Consultation
@@ -196,7 +197,11 @@ def answer(session: Session, actor, comment_id: int, decision: str, reason: str 
         notify(
             session,
             [comment.author_id],
-            _("您对第%(clause)s条的意见已处理：%(decision)s", clause=clause.number, decision=DECISIONS.label(code)),
+            _l(
+                "您对第%(clause)s条的意见已处理：%(decision)s",
+                clause=clause.number,
+                decision=DECISIONS.lazy_label(code),
+            ),
             reason,
             link=f"/consultations/{clause.consultation_id}",
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import get_locale
+from flask_babel import LazyString, get_locale
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,10 @@ class Enumeration:
             except (RuntimeError, AttributeError):
                 lang = "zh"
         return item.en if lang == "en" else item.zh
+
+    def lazy_label(self, code: str | None) -> LazyString:
+        """The label, chosen when it is shown: for a message rendered later in its reader's language."""
+        return LazyString(self.label, code)
 
     def choices(self, *, blank: str | None = None) -> list[tuple[str, str]]:
         """(code, label) pairs for a select field."""

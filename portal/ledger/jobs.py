@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from flask_babel import lazy_gettext as _l
+
 from portal import jobs
 from portal.core import roles
 from portal.core.actors import system
@@ -36,7 +38,9 @@ def verify_job(now: dt.datetime) -> bool:
 
     def tell(session) -> None:
         body = "\n".join(report.problems[:20])
-        notify(session, user_ids_with_role(session, roles.ADMIN), "押金账本校验未通过", body, "/deposits/staff/verify")
+        notify(
+            session, user_ids_with_role(session, roles.ADMIN), _l("押金账本校验未通过"), body, "/deposits/staff/verify"
+        )
 
     run_in_transaction(tell)
     return False

@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -70,7 +72,7 @@ def submit_application(
     clean = check_application(session, data, licence, licence_error=licence_error)
     if auth_queries.user_by_email(session, clean["email"]) is not None:
         auth.hash_password(data.password)  # as slow as a real application: the answer tells nothing
-        queue_mail(session, clean["email"], _("入会申请：该邮箱已有账户"), "account_exists", name=clean["name"])
+        queue_mail(session, clean["email"], _l("入会申请：该邮箱已有账户"), "account_exists", name=clean["name"])
         return None
     name, code, city, tier = clean["name"], clean["credit_code"], clean["city"], clean["tier"]
     phone, email, activities = clean["phone"], clean["email"], clean["activities"]
@@ -108,12 +110,13 @@ def submit_application(
     )
     session.add(application)
     session.flush()
+    auth.remember_language(session, user, str(get_locale() or ""))  # the language the applicant applied in
     token = auth.issue_token(session, user, "verify_email", dt.timedelta(hours=verify_hours))
-    queue_mail(session, email, _("请验证您的电子邮箱"), "verify_email", token=token, name=enterprise.name)
+    queue_mail(session, email, _l("请验证您的电子邮箱"), "verify_email", token=token, name=enterprise.name)
     notify(
         session,
         auth_queries.staff_ids(session),
-        _("新的入会申请：%(name)s", name=enterprise.name),
+        _l("新的入会申请：%(name)s", name=enterprise.name),
         link=f"/staff/applications/{application.id}",
     )
     return application
@@ -228,7 +231,7 @@ def approve_application(session: Session, actor, application_id: int, tier: str 
     after = {"state": "approved", "number": membership.number, "tier": tier_code, "term_end": term_end.isoformat()}
     audit.record(session, actor, "application.approve", "application", application.id, {"state": "submitted"}, after)
     name = application.enterprise.name
-    title = _("入会申请已通过，会员编号 %(number)s", number=membership.number)
+    title = _l("入会申请已通过，会员编号 %(number)s", number=membership.number)
     notify(session, [application.applicant_id], title, link="/account")
     queue_mail(session, applicant.email, title, "application_approved", name=name, number=membership.number)
     return membership
@@ -255,7 +258,7 @@ def reject_application(session: Session, actor, application_id: int, reason: str
     session.flush()
     after = {"state": "rejected", "reason": reason}
     audit.record(session, actor, "application.reject", "application", application.id, before, after)
-    _tell_applicant(session, application, _("入会申请未通过"), "application_rejected", reason)
+    _tell_applicant(session, application, _l("入会申请未通过"), "application_rejected", reason)
 
 
 def request_information(session: Session, actor, application_id: int, message: str) -> None:
@@ -272,10 +275,10 @@ def request_information(session: Session, actor, application_id: int, message: s
     session.flush()
     after = {"state": "info_requested", "reason": message}
     audit.record(session, actor, "application.request_info", "application", application.id, before, after)
-    _tell_applicant(session, application, _("入会申请需要补充材料"), "application_info_requested", message)
+    _tell_applicant(session, application, _l("入会申请需要补充材料"), "application_info_requested", message)
 
 
-def _tell_applicant(session: Session, application: MembershipApplication, title: str, template: str, text: str):
+def _tell_applicant(session: Session, application: MembershipApplication, title, template: str, text: str):
     applicant = auth_queries.user_by_id(session, application.applicant_id)
     notify(session, [application.applicant_id], title, text, link="/account")
     if applicant is not None:
@@ -304,7 +307,7 @@ def resubmit_application(session: Session, user: User, note: str, licence: Check
     notify(
         session,
         auth_queries.staff_ids(session),
-        _("申请已补充材料：%(name)s", name=application.enterprise.name),
+        _l("申请已补充材料：%(name)s", name=application.enterprise.name),
         link=f"/staff/applications/{application.id}",
     )
 
@@ -326,7 +329,7 @@ def assign_reviewer(session: Session, actor, application_id: int, reviewer_id: i
     notify(
         session,
         [reviewer_id],
-        _("请评审入会申请：%(name)s", name=application.enterprise.name),
+        _l("请评审入会申请：%(name)s", name=application.enterprise.name),
         link=f"/staff/applications/{application_id}",
     )
 

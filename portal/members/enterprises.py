@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -158,7 +159,7 @@ def request_whitelist(
     )
     session.add(request_row)
     session.flush()
-    notify(session, auth_queries.staff_ids(session), _("白名单信息核实申请"), link="/staff/whitelist")
+    notify(session, auth_queries.staff_ids(session), _l("白名单信息核实申请"), link="/staff/whitelist")
     return request_row
 
 
@@ -182,7 +183,7 @@ def decide_whitelist(session: Session, actor, request_id: int, approve: bool, re
     notify(
         session,
         [row.requested_by_id],
-        _("白名单信息核实：%(state)s", state=_("已批准") if approve else _("已驳回")),
+        _l("白名单信息核实：%(state)s", state=_l("已批准") if approve else _l("已驳回")),
         row.reason,
         link="/account",
     )
@@ -215,7 +216,7 @@ def invite_colleague(session: Session, actor, email: str, role: str, *, days: in
     queue_mail(
         session,
         address,
-        _("邀请您加入%(name)s的协会账户", name=enterprise.name),
+        _l("邀请您加入%(name)s的协会账户", name=enterprise.name),
         "invitation",
         token=token,
         name=enterprise.name,

@@ -12,6 +12,7 @@ import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -152,7 +153,7 @@ def suspend(session: Session, actor, membership_id: int, reason: str) -> None:
     after = {"state": "suspended", "reason": reason.strip()}
     audit.record(session, actor, "membership.suspend", "membership", membership.id, before, after)
     admins = auth_queries.enterprise_user_ids(session, membership.enterprise_id, admins_only=True)
-    notify(session, admins, _("会员资格已暂停"), reason.strip(), link="/account")
+    notify(session, admins, _l("会员资格已暂停"), reason.strip(), link="/account")
 
 
 def reinstate(session: Session, actor, membership_id: int) -> None:
@@ -167,7 +168,7 @@ def reinstate(session: Session, actor, membership_id: int) -> None:
     before, after = {"state": "suspended"}, {"state": membership.state}
     audit.record(session, actor, "membership.reinstate", "membership", membership.id, before, after)
     admins = auth_queries.enterprise_user_ids(session, membership.enterprise_id, admins_only=True)
-    notify(session, admins, _("会员资格已恢复"), link="/account")
+    notify(session, admins, _l("会员资格已恢复"), link="/account")
 
 
 def _state_for_date(membership: Membership, today: dt.date, grace_days: int | None) -> str:
@@ -225,7 +226,7 @@ def run_membership_cycle(
             _tell_members(
                 session,
                 membership,
-                _("会员资格将于%(date)s到期，请及时续费", date=membership.term_end.isoformat()),
+                _l("会员资格将于%(date)s到期，请及时续费", date=membership.term_end.isoformat()),
                 "renewal_reminder",
                 days_left=days_left,
             )
@@ -237,12 +238,12 @@ def run_membership_cycle(
         if state == "grace" and _send_once(session, membership, "grace"):
             counts["grace"] += 1
             _tell_members(
-                session, membership, _("会员资格已到期，进入宽限期"), "membership_grace", grace_days=grace_days
+                session, membership, _l("会员资格已到期，进入宽限期"), "membership_grace", grace_days=grace_days
             )
         elif state == "lapsed":
             counts["lapsed"] += 1
             if _send_once(session, membership, "lapsed"):
-                _tell_members(session, membership, _("会员资格已失效"), "membership_lapsed")
+                _tell_members(session, membership, _l("会员资格已失效"), "membership_lapsed")
     session.flush()
     return counts
 
@@ -262,7 +263,7 @@ def _send_once(session: Session, membership: Membership, kind: str) -> bool:
     return True
 
 
-def _tell_members(session: Session, membership: Membership, title: str, template: str, **context) -> None:
+def _tell_members(session: Session, membership: Membership, title, template: str, **context) -> None:
     admins = auth_queries.enterprise_admins(session, membership.enterprise_id)
     notify(session, [u.id for u in admins], title, link="/account")
     for user in admins:

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 
 from flask import current_app, render_template
+from flask_babel import LazyString, force_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -19,22 +20,49 @@ from portal.notify.models import Notification, OutboxMail
 
 log = logging.getLogger("portal.mail")
 MAX_ATTEMPTS = 5
+DEFAULT_LANGUAGE = "zh_Hans_CN"  # of recipients who never chose one
+Text = str | LazyString  # a message: plain, or lazy_gettext's to be translated for each recipient
 
 
-def queue_mail(session: Session, to: str, subject: str, template: str, **context) -> OutboxMail:
-    """Render templates/mail/<template>.txt and put the e-mail in the outbox (sent by a job)."""
+def _language(code: str | None) -> str:
+    return "en" if code == "en" else DEFAULT_LANGUAGE
+
+
+def mail_language(session: Session, to: str) -> str:
+    """The language of the account with this address; Chinese for an address with no account."""
+    from portal.auth.queries import user_by_email
+
+    user = user_by_email(session, to)
+    return _language(user.locale if user is not None else None)
+
+
+def queue_mail(
+    session: Session, to: str, subject: Text, template: str, *, language: str | None = None, **context
+) -> OutboxMail:
+    """Render the e-mail in the recipient's language and put it in the outbox (sent by a job).
+
+    The language is the one given, else that of the account with this address, else Chinese. The
+    subject may be a lazy string (lazy_gettext): it is translated into that language here. English
+    recipients get templates/mail/<template>.en.txt where it exists, the Chinese <template>.txt if not.
+    """
+    lang = _language(language) if language else mail_language(session, to)
     context.setdefault("base_url", current_app.config["PORTAL_BASE_URL"].rstrip("/"))
-    body = render_template(f"mail/{template}.txt", **context)
-    mail = OutboxMail(to_address=to, subject=subject, body=body)
+    names = ([f"mail/{template}.en.txt"] if lang == "en" else []) + [f"mail/{template}.txt"]
+    with force_locale(lang):
+        body = render_template(current_app.jinja_env.select_template(names), **context)
+        mail = OutboxMail(to_address=to, subject=str(subject), body=body)
     session.add(mail)
     session.flush()
     return mail
 
 
-def notify(session: Session, user_ids, title: str, body: str = "", link: str | None = None) -> None:
-    """Post a notification to each user."""
-    for user_id in set(user_ids):
-        session.add(Notification(user_id=user_id, title=title, body=body, link=link))
+def notify(session: Session, user_ids, title: Text, body: Text = "", link: str | None = None) -> None:
+    """Post a notification to each user, title and body (plain or lazy strings) in that user's language."""
+    from portal.auth.queries import locales_of
+
+    for user_id, locale in sorted(locales_of(session, user_ids).items()):
+        with force_locale(_language(locale)):
+            session.add(Notification(user_id=user_id, title=str(title), body=str(body or ""), link=link))
     session.flush()
 
 

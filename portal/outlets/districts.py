@@ -92,6 +92,12 @@ def find(city: str | None, name: str | None) -> District | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def label_of(outlet) -> str:
+    """The outlet's district (stored as its Chinese name) in the current language; unknown ones as stored."""
+    district = find(outlet.city, outlet.district)
+    return district.label() if district else (outlet.district or "")
+
+
 @lru_cache(maxsize=1)
 def spellings() -> tuple[str, ...]:
     """Every value that names some district: codes, names, names without 区/县/市, aliases (the API's enum)."""

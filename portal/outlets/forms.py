@@ -10,6 +10,12 @@ from wtforms.validators import Length
 
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 
+COORDINATE_SYSTEMS = [
+    ("wgs84", _l("WGS-84（GPS）")),
+    ("gcj02", _l("GCJ-02（高德、腾讯地图）")),
+    ("bd09", _l("BD-09（百度地图）")),
+]
+
 
 class OutletForm(FlaskForm):
     code = StringField(
@@ -33,11 +39,7 @@ class OutletForm(FlaskForm):
     lon = StringField(_l("经度"), validators=[Length(max=20)])
     coordinate_system = SelectField(
         _l("坐标系"),
-        choices=[
-            ("wgs84", "WGS-84（GPS）"),
-            ("gcj02", _l("GCJ-02（高德、腾讯地图）")),
-            ("bd09", _l("BD-09（百度地图）")),
-        ],
+        choices=COORDINATE_SYSTEMS,
         validate_choice=False,
     )
     status = SelectField(_l("状态（仅工作人员）"), choices=[], validate_choice=False)
@@ -53,11 +55,7 @@ class ImportForm(FlaskForm):
     file = FileField(_l("网点表（CSV 或 XLSX，第一行为表头）"))
     coordinate_system = SelectField(
         _l("文件中的坐标系"),
-        choices=[
-            ("wgs84", "WGS-84（GPS）"),
-            ("gcj02", _l("GCJ-02（高德、腾讯地图）")),
-            ("bd09", _l("BD-09（百度地图）")),
-        ],
+        choices=COORDINATE_SYSTEMS,
         validate_choice=False,
     )
     skip_invalid = BooleanField(_l("跳过有错误的行，只导入正确的行"))

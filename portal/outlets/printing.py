@@ -31,7 +31,7 @@ def _rows(session: Session) -> list[dict]:
             "name": o.name,
             "type": OUTLET_TYPES.label(o.type, "zh"),
             "status": OUTLET_STATES.label(o.status, "zh"),
-            "address": queries.full_address(o),
+            "address": queries.full_address(o, "zh"),
             "operator": o.operator_name,
             "phone": o.phone,
         }

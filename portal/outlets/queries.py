@@ -22,6 +22,8 @@ from portal.errors import DomainError
 from portal.outlets import districts
 from portal.outlets.models import Outlet, OutletStatusChange
 
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
 OPEN_STATES = ("pending", "compliant", "rectifying")
 
 # "lat,lon" in decimal degrees, lat in [-90, 90], lon in [-180, 180], spaces around the comma allowed:
@@ -207,10 +209,18 @@ def all_matching_with_distances(session: Session, filters: OutletFilters, limit:
     return all_matching(session, filters, limit), None
 
 
-def full_address(outlet: Outlet) -> str:
-    """The address once: city and district put in front only when the address does not start with them."""
-    city = CITIES.label(outlet.city, "zh")
+def full_address(outlet: Outlet, lang: str | None = None) -> str:
+    """The address once: city and district put in front only when the address does not start with them.
+
+    An address written in Latin letters, shown in English, gets them after it in English instead
+    ("188 Changjiang Road, Laishan District, Yantai"); a Chinese address is data and stays Chinese.
+    """
     address = (outlet.address or "").strip()
+    if (lang or districts._language()) == "en" and not CJK.search(address):
+        district = districts.find(outlet.city, outlet.district)
+        place = [district.label("en") if district else (outlet.district or ""), CITIES.label(outlet.city, "en")]
+        return ", ".join(part for part in (address, *place) if part)
+    city = CITIES.label(outlet.city, "zh")
     short = city.removesuffix("市")
     if address.startswith((city, short)) or not city:
         return address

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import search
@@ -242,7 +243,13 @@ def submit_application(session: Session, actor, project_id: int) -> Project:
     from portal.auth.queries import staff_ids
     from portal.notify.services import notify
 
-    notify(session, staff_ids(session), f"新的项目申报：{project.title}", "", f"/staff/projects/{project.id}")
+    notify(
+        session,
+        staff_ids(session),
+        _l("新的项目申报：%(title)s", title=project.title),
+        "",
+        f"/staff/projects/{project.id}",
+    )
     return project
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import search
@@ -100,8 +101,13 @@ def express_interest(session: Session, actor, project_id: int, data: FinanceInpu
     session.flush()
     audit.record(session, actor, "project.finance_interest", KIND, project.id, None, {"interest_id": interest.id})
     admins = enterprise_admins(session, project.lead_id)
-    title = f"融资意向：{actor.name or actor.email} 关注项目“{project.title}”"
-    body = f"{FINANCE_FORMS.label(form, 'zh')} {format_fen(amount)} 元。{message}"
+    title = _l("融资意向：%(who)s 关注项目“%(title)s”", who=actor.name or actor.email, title=project.title)
+    body = _l(
+        "%(form)s %(amount)s 元。%(message)s",
+        form=FINANCE_FORMS.lazy_label(form),
+        amount=format_fen(amount),
+        message=message,
+    )
     notify(session, [a.id for a in admins], title, body, f"/account/projects/{project.id}")
     for admin in admins:
         queue_mail(
@@ -113,6 +119,7 @@ def express_interest(session: Session, actor, project_id: int, data: FinanceInpu
             financier=actor.name or actor.email,
             financier_email=actor.email,
             form=FINANCE_FORMS.label(form, "zh"),
+            form_code=form,
             amount=format_fen(amount),
             message=message,
         )

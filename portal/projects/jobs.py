@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,11 +50,12 @@ def remind(session: Session, now: dt.datetime | None = None) -> int:
     sent = 0
     for milestone, project, late in due_reminders(session, today):
         admins = enterprise_admins(session, project.lead_id)
+        labels = {"title": project.title, "name": milestone.name, "due": milestone.due_on.isoformat()}
         if late:
-            title = f"里程碑已逾期：{project.title}·{milestone.name}（{milestone.due_on.isoformat()}）"
+            title = _l("里程碑已逾期：%(title)s·%(name)s（%(due)s）", **labels)
             milestone.reminded_late_at = now
         else:
-            title = f"里程碑即将到期：{project.title}·{milestone.name}（{milestone.due_on.isoformat()}）"
+            title = _l("里程碑即将到期：%(title)s·%(name)s（%(due)s）", **labels)
             milestone.reminded_before_at = now
         notify(session, [a.id for a in admins], title, milestone.deliverable, f"/account/projects/{project.id}")
         for admin in admins:

@@ -4,6 +4,7 @@ recorded in the transitions table and the audit log, the lead enterprise told.""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -91,7 +92,7 @@ def _tell_lead(session: Session, project: Project, target: str, reason: str) -> 
     from portal.auth.queries import enterprise_user_ids
     from portal.notify.services import notify
 
-    title = f"项目“{project.title}”：{states.STATES.label(target, 'zh')}"
+    title = _l("项目“%(title)s”：%(state)s", title=project.title, state=states.STATES.lazy_label(target))
     notify(
         session, enterprise_user_ids(session, project.lead_id), title, reason or "", f"/account/projects/{project.id}"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,9 @@ def assign_reviewer(session: Session, actor, project_id: int, reviewer_id: int) 
     audit.record(session, actor, "project.assign_reviewer", KIND, project.id, None, {"reviewer_id": reviewer.id})
     from portal.notify.services import notify
 
-    notify(session, [reviewer.id], f"请评审项目：{project.title}", "", f"/review/projects/{project.id}")
+    notify(
+        session, [reviewer.id], _l("请评审项目：%(title)s", title=project.title), "", f"/review/projects/{project.id}"
+    )
     return review
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.core import clock
@@ -142,8 +143,8 @@ def _notify_refused(session: Session, transfer: BatteryTransfer) -> None:
     notify(
         session,
         enterprise_user_ids(session, transfer.sender_enterprise_id),
-        _("电池 %(code)s 被拒收", code=battery.code),
-        _(
+        _l("电池 %(code)s 被拒收", code=battery.code),
+        _l(
             "%(receiver)s 拒收了电池 %(code)s：%(reason)s。电池已退回贵单位。",
             receiver=transfer.receiver_name,
             code=battery.code,
@@ -165,7 +166,7 @@ def notify_receivers(session: Session, transfers: list[BatteryTransfer]) -> None
         notify(
             session,
             enterprise_user_ids(session, receiver_id),
-            _("%(n)d块电池等待贵单位确认接收", n=count),
-            _("请在会员中心的“电池溯源”中确认入库或拒收。"),
+            _l("%(n)d块电池等待贵单位确认接收", n=count),
+            _l("请在会员中心的“电池溯源”中确认入库或拒收。"),
             link="/registry/account",
         )

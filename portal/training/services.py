@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -279,8 +280,8 @@ def _promote(session: Session, event: TrainingEvent) -> TrainingRegistration | N
     notify(
         session,
         [first.user_id],
-        _("候补转为正式报名：%(t)s", t=event.title),
-        _("有人取消报名，您已从候补名单转为正式报名。培训时间：%(w)s。", w=when),
+        _l("候补转为正式报名：%(t)s", t=event.title),
+        _l("有人取消报名，您已从候补名单转为正式报名。培训时间：%(w)s。", w=when),
         link,
     )
     return first
