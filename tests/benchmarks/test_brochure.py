@@ -14,6 +14,7 @@ from portal.documents import register
 from portal.members import enterprises
 from tests.benchmarks.helpers import selection_input
 from tests.factories import checked_upload, make_member, make_outlet, make_project, make_user
+from tests.pdfcheck import pages_inked_in_side_margins
 
 # Not marked db: rendering is the same on either database (the register itself runs on both in tests/documents),
 # so the suite renders each of these documents once, on SQLite.
@@ -74,6 +75,7 @@ def test_the_brochure_of_the_longest_description_is_a4_on_two_to_four_pages(app,
     if out := os.environ.get("BROCHURE_OUT"):  # to look at it: pdftoppm -png -r 60
         Path(out).write_bytes(response.data)
     assert 2 <= len(reader.pages) <= 4
+    assert pages_inked_in_side_margins(response.data, margin_mm=12) == []  # nothing off the edge (15 mm margins)
     for page in reader.pages:
         assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
     text = "".join(page.extract_text() for page in reader.pages)

@@ -17,6 +17,7 @@ from portal.documents import register
 from portal.documents.models import IssuedDocument
 from portal.members import memberships
 from tests.factories import make_member, make_user
+from tests.pdfcheck import pages_inked_in_side_margins
 
 pytestmark = pytest.mark.db
 
@@ -206,3 +207,4 @@ def test_longest_name_stays_on_one_page(client, login, session, staff, at):
     response = client.get("/account/certificate.pdf")
     assert response.status_code == 200
     assert len(PdfReader(io.BytesIO(response.data)).pages) == 1
+    assert pages_inked_in_side_margins(response.data, margin_mm=10) == []  # inside the frame, nothing off the edge

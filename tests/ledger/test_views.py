@@ -13,6 +13,7 @@ import pytest
 
 from tests.factories import PASSWORD, make_member, make_user
 from tests.ledger.conftest import bill, new_pack, verify_ok
+from tests.pdfcheck import pages_inked_in_side_margins, words_outside
 
 pytestmark = pytest.mark.db
 
@@ -164,6 +165,8 @@ def test_the_pdf_statement_names_the_member(desk, as_):
         found = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert desk.scheme.world.maker.name in found
     assert "1,200.00" in found
+    # the page margins are 12 mm: no column, border or background runs into them
+    assert words_outside(data, margin_mm=10) == [] and pages_inked_in_side_margins(data, margin_mm=10) == []
     # numbered in the documents register: anyone holding the paper can check it; the same content keeps its number
     number = re.search(r"对账单编号 (ZD-\S+?)；", found.replace("\n", "")).group(1)
     assert "有效" in maker.get(f"/verify/{number}").get_data(as_text=True)

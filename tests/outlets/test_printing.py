@@ -10,6 +10,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from tests.factories import commit_and_index, make_outlet, make_sample_outlets, make_user
+from tests.pdfcheck import pages_inked_in_side_margins
 
 # Not marked db: rendering is the same on either database (the register itself runs on both in tests/documents),
 # so the suite renders each of these documents once, on SQLite.
@@ -42,6 +43,7 @@ def test_the_printed_list_holds_every_open_outlet_by_city_and_verifies(client, s
         Path(out).write_bytes(response.data)
     reader, text = _text(response.data)
     assert 3 <= len(reader.pages) <= 8  # 63 rows: a few pages, nothing cut or spilled onto empty pages
+    assert pages_inked_in_side_margins(response.data, margin_mm=10) == []  # no column runs off the edge
     for page in reader.pages:
         assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
     pages = len(reader.pages)

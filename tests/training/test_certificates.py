@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from portal.training import services
 from tests.factories import make_event, make_member, make_user
+from tests.pdfcheck import pages_inked_in_side_margins
 
 # Not marked db: rendering is the same on either database (the register itself runs on both in tests/documents),
 # so the suite renders each of these documents once, on SQLite.
@@ -52,6 +53,7 @@ def test_the_attendee_downloads_a_certificate_that_verifies(client, login, atten
     assert "no-store" in response.headers["Cache-Control"]
     reader = PdfReader(io.BytesIO(response.data))
     assert len(reader.pages) == 1  # the longest realistic title and enterprise name still fit on one page
+    assert pages_inked_in_side_margins(response.data, margin_mm=10) == []  # and nothing runs off its edge
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (842, 595)  # A4 landscape, as the membership one
     text = reader.pages[0].extract_text()
