@@ -59,12 +59,10 @@ def bill_deposits():
     if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw) or (not batch and not raw[0]):
         field = "codes" if batch else "code"
         raise DomainError(_("请给出电池编码：code（一个）或 codes（数组）。"), {field: _("应为电池编码（字符串）。")})
-    from portal.registry.queries import codes_of
+    from portal.registry.codes import normalize
 
-    session = uow.session()
-    made = billing.bill_deposits(session, actor, raw, batch=batch)
-    pack_codes = codes_of(session, {d.battery_id for d in made})
-    items = [deposit_item(d, pack_codes[d.battery_id]) for d in made]
+    made = billing.bill_deposits(uow.session(), actor, raw, batch=batch)
+    items = [deposit_item(d, normalize(code)) for d, code in zip(made, raw, strict=True)]
     return jsonify(items=items, total_fen=sum(i["amount_fen"] for i in items)), 201
 
 

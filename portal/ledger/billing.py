@@ -61,7 +61,8 @@ def bill_deposits(
     batch: bool = True,
     demo: bool = False,
 ) -> list[Deposit]:
-    """Bill the deposit on each pack (registered packs only), all or none; returns the deposits."""
+    """Bill the deposit on each pack (registered packs only), all or none; returns the deposits, one per
+    code given and in the same order (a duplicate code is refused, so the two lists match)."""
     from portal.registry import access
     from portal.registry.queries import batteries_by_codes, recoded_products
 
@@ -150,7 +151,8 @@ def bill_deposits(
         payer,
         after={"packs": len(postings), "total_fen": total},
     )
-    return list(_deposits_of(session, [b.id for b in chosen]).values())
+    billed = _deposits_of(session, [b.id for b in chosen])
+    return [billed[b.id] for b in chosen]  # in the order of the codes given (all were billed, or none)
 
 
 def states_now(session: Session, batteries) -> dict[int, str]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from portal.core import clock, money
@@ -275,13 +275,14 @@ def post_many(session: Session, actor, postings: Sequence[Posting], *, demo: boo
     # Core inserts (many rows per statement), not the ORM's bulk path: a 10,000-pack batch is 30,000 rows.
     session.execute(insert(LedgerTransaction.__table__), txn_rows)
     session.execute(insert(LedgerLine.__table__), line_rows)
-    for account in book.values():
-        session.execute(
-            update(LedgerAccount)
-            .where(LedgerAccount.id == account["id"])
-            .values(debits_fen=account["debits"], credits_fen=account["credits"])
-            .execution_options(synchronize_session=False)
-        )
+    # One executemany for every account touched (psycopg sends it as one pipeline, not a round trip each).
+    table = LedgerAccount.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("account_id"))
+        .values(debits_fen=bindparam("debits"), credits_fen=bindparam("credits")),
+        [{"account_id": a["id"], "debits": a["debits"], "credits": a["credits"]} for a in book.values()],
+    )
     return ids
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal.core import audit, clock, money
 from portal.core.actors import actor_label, require_staff
@@ -43,12 +43,19 @@ def rules(session: Session) -> list[DepositRule]:
 
 def in_force(session: Session, day: dt.date) -> DepositRule | None:
     """The version in force on day (the latest that took effect on or before it)."""
-    return session.scalars(
-        select(DepositRule)
+    latest = (
+        select(DepositRule.id)
         .where(DepositRule.effective_from <= day)
         .order_by(DepositRule.effective_from.desc())
         .limit(1)
-    ).first()
+        .scalar_subquery()
+    )
+    # The version and its rates in one round trip (a selectin load of the rates would be a second).
+    return (
+        session.scalars(select(DepositRule).where(DepositRule.id == latest).options(joinedload(DepositRule.rates)))
+        .unique()
+        .first()
+    )
 
 
 def _fen(raw: str, name: str, errors: dict[str, str]) -> int | None:
