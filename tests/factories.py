@@ -26,6 +26,7 @@ from portal.library import services as library
 from portal.members.models import Enterprise, EnterpriseActivity, Membership, MembershipApplication
 from portal.notices import services as notices
 from portal.outlets import services as outlets
+from portal.outlets import validation as outlet_validation
 from portal.training import services as training
 
 PASSWORD = "correct-horse-battery"
@@ -166,7 +167,7 @@ def make_application(session, *, state="submitted", verified=True, tier="member"
 # --- outlets --------------------------------------------------------------------------------------
 
 
-def outlet_input(**overrides) -> outlets.OutletInput:
+def outlet_input(**overrides) -> outlet_validation.OutletInput:
     """An outlet as a form or an import row gives it: a collection point in Yantai."""
     n = next(_seq)
     values = {
@@ -180,7 +181,7 @@ def outlet_input(**overrides) -> outlets.OutletInput:
         "lat": "37.55",
         "lon": "121.25",
     }
-    return outlets.OutletInput(**(values | overrides))
+    return outlet_validation.OutletInput(**(values | overrides))
 
 
 def make_outlet(session, actor=None, **overrides):

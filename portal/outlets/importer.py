@@ -29,7 +29,7 @@ from portal.core import spreadsheets
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 from portal.core.spreadsheets import FileError, RowError, read_rows, read_upload, to_csv, to_xlsx  # noqa: F401
 from portal.errors import DomainError
-from portal.outlets import services
+from portal.outlets import services, validation
 from portal.outlets.models import Outlet
 
 # header (Chinese or English, case-insensitive) -> OutletInput field
@@ -223,7 +223,7 @@ def _validated(session: Session, header, rows, members: dict[str, int], coordina
         raw = {key: (cells[i] if i < len(cells) else "") for i, key in mapping.items()}
         raw["coordinate_system"] = raw.get("coordinate_system") or coordinate_system
         try:
-            values = services.validate(session, services.OutletInput(**raw), members_by_code=members)
+            values = validation.validate(session, validation.OutletInput(**raw), members_by_code=members)
         except DomainError as err:
             report.rejected += 1
             for name, message in err.fields.items():

@@ -12,7 +12,7 @@ from portal.core.paging import parse_paging
 from portal.core.permissions import enterprise_admin_required, roles_required, staff_required
 from portal.core.views import attempt, current_actor, form_status, render_form, submit
 from portal.errors import DomainError
-from portal.outlets import bp, districts, importer, maps, printing, queries, services
+from portal.outlets import bp, districts, importer, maps, printing, queries, services, validation
 from portal.outlets.forms import ImportForm, OutletForm, StatusForm
 from portal.outlets.models import Outlet
 from portal.pdf import render_pdf
@@ -103,9 +103,9 @@ def detail(code: str):
     )
 
 
-def _input(form: OutletForm) -> services.OutletInput:
-    values = {name: getattr(form, name).data or "" for name in services.INPUT_FIELDS}
-    return services.OutletInput(**{**values, "coordinate_system": values["coordinate_system"] or "wgs84"})
+def _input(form: OutletForm) -> validation.OutletInput:
+    values = {name: getattr(form, name).data or "" for name in validation.INPUT_FIELDS}
+    return validation.OutletInput(**{**values, "coordinate_system": values["coordinate_system"] or "wgs84"})
 
 
 @bp.route("/outlets/new", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import search
-from portal.outlets import outlet_document, services
+from portal.outlets import outlet_document, services, validation
 from portal.outlets.models import Outlet
 from tests.factories import commit_and_index, make_user, outlet_input
 
@@ -34,7 +34,7 @@ def _writer(config: dict, worker: int, staff_id: int, outlet_ids: list[int], err
                 def change(session, target=target, n=n):
                     staff = session.get(User, staff_id)
                     outlet = session.get(Outlet, target)
-                    data = services.OutletInput(
+                    data = validation.OutletInput(
                         code=outlet.code,
                         name=f"进程{worker}第{n}次修改网点",
                         operator=outlet.operator_name,

@@ -100,11 +100,11 @@ def test_near_sorts_by_distance_and_reports_it(client, outlets):
 
 
 def test_a_change_reaches_the_index_after_catch_up(app, client, session, outlets):
-    from portal.outlets import services
+    from portal.outlets import services, validation
 
     staff = make_user(session, "staff")
     outlet = outlets["jinan"]
-    data = services.OutletInput(
+    data = validation.OutletInput(
         code=outlet.code,
         name="泉城新能源章丘服务站",
         operator=outlet.operator_name,
