@@ -13,8 +13,7 @@ from sqlalchemy import Select, select
 from portal.audit import catalogue
 from portal.core import clock
 from portal.core.audit import AuditEntry
-from portal.core.dates import parse_date
-from portal.errors import DomainError
+from portal.core.dates import date_range
 
 MAX_TEXT = 100
 
@@ -35,16 +34,7 @@ class AuditFilters:
 def parse_filters(args: Mapping[str, str]) -> tuple[AuditFilters, dict[str, str]]:
     """Filters from a query string, with an error per bad field (bad fields are left out, never guessed)."""
     errors: dict[str, str] = {}
-    days: dict[str, dt.date | None] = {}
-    for name in ("date_from", "date_to"):
-        try:
-            days[name] = parse_date(args.get(name) or None, field=name)
-        except DomainError as err:
-            errors.update(err.fields or {name: err.message})
-            days[name] = None
-    if days["date_from"] and days["date_to"] and days["date_from"] > days["date_to"]:
-        errors["date_to"] = _("结束日期不能早于开始日期。")
-        days["date_to"] = None
+    date_from, date_to = date_range(args, errors)
     action = (args.get("action") or "").strip() or None
     if action is not None and action not in catalogue.ACTIONS:
         errors["action"], action = _("没有这种操作，请从列表中选择。"), None
@@ -54,7 +44,7 @@ def parse_filters(args: Mapping[str, str]) -> tuple[AuditFilters, dict[str, str]
     actor = (args.get("actor") or "").strip()
     if len(actor) > MAX_TEXT:
         errors["actor"], actor = _("操作人最多%(n)s个字符。", n=MAX_TEXT), ""
-    return AuditFilters(actor or None, action, object_type, days["date_from"], days["date_to"]), errors
+    return AuditFilters(actor or None, action, object_type, date_from, date_to), errors
 
 
 def entries(filters: AuditFilters = AuditFilters()) -> Select:

@@ -122,3 +122,15 @@ def month_start(day: dt.date, offset: int = 0) -> dt.date:
     """The first day of the month `offset` months after day's (before, for a negative offset)."""
     index = day.year * 12 + day.month - 1 + offset
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def date_range(args, errors: dict[str, str]) -> tuple[dt.date | None, dt.date | None]:
+    """(date_from, date_to) from a filter form's query string; each bad field's error recorded in errors
+    (that end left open), and an end before the start refused. Never raises."""
+    days: dict[str, dt.date | None] = {}
+    for name in ("date_from", "date_to"):
+        days[name] = collect_date(args.get(name) or None, errors, name)
+    if days["date_from"] and days["date_to"] and days["date_from"] > days["date_to"]:
+        errors["date_to"] = _("结束日期不能早于开始日期。")
+        days["date_to"] = None
+    return days["date_from"], days["date_to"]

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from portal.core.dates import month_start, parse_date
+from portal.core.dates import date_range, month_start
 from portal.errors import DomainError
 from portal.ledger import accounts, journal
 from portal.ledger.models import Deposit, LedgerAccount, LedgerLine, LedgerTransaction
@@ -38,21 +38,13 @@ def parse_statement_filters(args) -> StatementFilters:
     from portal.registry import codes
 
     errors: dict[str, str] = {}
-    days = {}
-    for name in ("date_from", "date_to"):
-        try:
-            days[name] = parse_date(args.get(name) or None, field=name)
-        except DomainError as err:
-            errors.update(err.fields or {name: err.message})
-            days[name] = None
+    date_from, date_to = date_range(args, errors)
     kind = (args.get("type") or "").strip() or None
     if kind is not None and kind not in accounts.KINDS:
         errors["type"] = _("未知的业务类型；可用：%(k)s。", k=", ".join(accounts.KINDS.codes))
-    if days["date_from"] and days["date_to"] and days["date_from"] > days["date_to"]:
-        errors["date_to"] = _("结束日期不能早于开始日期。")
     if errors:
         raise DomainError(_("筛选条件有误。"), errors)
-    return StatementFilters(days["date_from"], days["date_to"], codes.normalize(args.get("code") or ""), kind)
+    return StatementFilters(date_from, date_to, codes.normalize(args.get("code") or ""), kind)
 
 
 def member_accounts(session: Session, enterprise_id: int) -> list[LedgerAccount]:
