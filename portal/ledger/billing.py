@@ -113,6 +113,17 @@ def bill_deposits(
                 memo=battery.code,
             )
         )
+    # Recorded before the journal's lock is taken (it rolls back with the rest if posting fails): the
+    # lock is held to the commit, so every statement moved out of it is time other writers do not wait.
+    total = sum(p.lines[0].amount_fen for p in postings)
+    audit.record(
+        session,
+        actor,
+        "ledger.deposits_billed",
+        "enterprise",
+        payer,
+        after={"packs": len(postings), "total_fen": total},
+    )
     try:
         txn_ids = journal.post_many(session, actor, postings, demo=demo)
     except journal.AlreadyPosted as err:  # billed by a concurrent writer since the checks above read
@@ -142,15 +153,6 @@ def bill_deposits(
     if fresh:
         session.execute(insert(Deposit.__table__), fresh)
     session.flush()
-    total = sum(p.lines[0].amount_fen for p in postings)
-    audit.record(
-        session,
-        actor,
-        "ledger.deposits_billed",
-        "enterprise",
-        payer,
-        after={"packs": len(postings), "total_fen": total},
-    )
     billed = _deposits_of(session, [b.id for b in chosen])
     return [billed[b.id] for b in chosen]  # in the order of the codes given (all were billed, or none)
 
