@@ -37,7 +37,7 @@ def test_seed_demo_twice_changes_nothing(runner, session, at):
     assert DEMO_PASSWORD in second.output
 
 
-def test_demo_logins_work_and_members_are_public(runner, client, at):
+def test_demo_logins_work_and_members_are_public(runner, client, session, at):
     at("2026-05-10 09:00")
     runner.invoke(args=["seed-demo"])
 
@@ -50,3 +50,15 @@ def test_demo_logins_work_and_members_are_public(runner, client, at):
     assert member.headers["Location"] == "/account"
     assert directory["total"] > 0
     assert all(item["membership_number"].startswith("SDBRA-") for item in directory["items"])
+    # Outlets run by a member enterprise name it as a member (by credit code, as an import gives it),
+    # so its public profile lists them.
+    from portal.members.models import Enterprise
+    from portal.outlets.models import Outlet
+
+    members = dict(session.execute(select(Enterprise.name, Enterprise.id).where(Enterprise.status == "member")).all())
+    rows = session.execute(select(Outlet.operator_name, Outlet.operator_enterprise_id)).all()
+    run_by_members = [(name, linked) for name, linked in rows if name in members]
+    assert len({name for name, _ in run_by_members}) >= 4
+    assert all(linked == members[name] for name, linked in run_by_members)
+    some = next(name for name, _ in run_by_members if name.startswith("枣庄"))
+    assert "运营的回收服务网点" in client.get(f"/members/{members[some]}").get_data(as_text=True)
