@@ -29,7 +29,8 @@ def in_view_without_scrolling(page, locator) -> None:
 
 def test_member_reaches_own_outlets_from_the_nav_and_sees_status_and_action(new_page, session):
     _, admin = make_member(session)
-    make_outlet(session, admin, name="本企业烟台芝罘区新能源汽车回收服务网点", code="MINE-PHONE-001")
+    long_name = "本企业烟台芝罘区新能源汽车动力蓄电池回收服务网点与梯次利用展示中心"  # wraps inside its card
+    make_outlet(session, admin, name=long_name, code="MINE-PHONE-001")
     session.commit()
     page = new_page(viewport=PHONE)
     sign_in(page, admin.email)
@@ -41,6 +42,7 @@ def test_member_reaches_own_outlets_from_the_nav_and_sees_status_and_action(new_
     row = page.locator("#my-outlets tbody tr").first
     in_view_without_scrolling(page, row.locator("td[data-label='状态'] .tag"))
     in_view_without_scrolling(page, row.get_by_role("link", name="编辑"))
+    in_view_without_scrolling(page, row.get_by_role("link", name=long_name))
     page.screenshot(path=f"{SHOTS}/account_outlets_phone.png", full_page=True)
 
 
