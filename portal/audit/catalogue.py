@@ -114,8 +114,9 @@ FIELDS: dict[str, Any] = {
     "lon": _l("经度"),
     "lat": _l("纬度"),
     "tier": _l("会员级别"),
-    "fee_fen": _l("金额（分）"),
-    "amount_fen": _l("金额（分）"),
+    "fee_fen": _l("金额"),
+    "annual_fee_fen": _l("年费"),
+    "amount_fen": _l("金额"),
     "valid_from": _l("有效期起"),
     "valid_to": _l("有效期止"),
     "published": _l("已发布"),
@@ -130,6 +131,26 @@ FIELDS: dict[str, Any] = {
     "updated": _l("更新"),
     "unchanged": _l("未变"),
     "rows": _l("行数"),
+    "rejected": _l("拒绝"),
+    "needs_check": _l("待核实"),
+    "file": _l("文件"),
+    "number": _l("编号"),
+    "term_year": _l("会费年度"),
+    "term_start": _l("会期起"),
+    "term_end": _l("会期止"),
+    "enterprise_ids": _l("企业"),
+    "innovation": _l("创新能力"),
+    "safety": _l("安全记录"),
+    "score": _l("得分"),
+    "note": _l("说明"),
+    "type": _l("类型"),
+    "packs": _l("电池包数"),
+    "total_fen": _l("合计"),
+    "fen": _l("金额"),
+    "ref": _l("流水号"),
+    "paid_on": _l("缴费日期"),
+    "activity": _l("业务类型"),
+    "decision": _l("决定"),
 }
 
 
@@ -264,6 +285,34 @@ class Described:
     link: str | None
 
 
+def _value_enums() -> dict[tuple[str, str], Any]:
+    """(object type or "*", field) -> the enumeration that names the field's codes."""
+    from portal.core import enums
+    from portal.projects.states import STATES as PROJECT_STATES
+
+    return {
+        ("membership", "state"): enums.MEMBERSHIP_STATES,
+        ("application", "state"): enums.APPLICATION_STATES,
+        ("whitelist_request", "state"): enums.REQUEST_STATES,
+        ("outlet", "status"): enums.OUTLET_STATES,
+        ("outlet", "type"): enums.OUTLET_TYPES,
+        ("standard", "status"): enums.STANDARD_STATES,
+        ("standard", "level"): enums.STANDARD_LEVELS,
+        ("standard", "topic"): enums.STANDARD_TOPICS,
+        ("project", "state"): PROJECT_STATES,
+        ("user", "role"): enums.ROLES,
+        ("*", "tier"): enums.TIERS,
+        ("*", "city"): enums.CITIES,
+        ("*", "activity"): enums.ACTIVITIES,
+    }
+
+
+def value_label(object_type: str, field: str, value: Any) -> Any:
+    """A stored code in words where its field has an enumeration (active -> 正常, member -> 会员单位)."""
+    enum = _value_enums().get((object_type, field)) or _value_enums().get(("*", field))
+    return enum.label(value) if enum is not None and isinstance(value, str) else value
+
+
 def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
 
@@ -280,6 +329,15 @@ def _rows(session: Session, kind: ObjectKind, ids: set[str]) -> dict[str, Any]:
     return {str(row.id): row for row in session.scalars(select(model).where(model.id.in_(numeric)))}
 
 
+def _object_id(object_type: str, object_id: str) -> str:
+    """A row number as #12; a code as its label where it has one (a tier); a whole import as words."""
+    if object_id.isdigit():
+        return f"#{object_id}"
+    if object_id == "import":
+        return str(_l("批量导入"))
+    return str(value_label(object_type, "tier", object_id)) if object_type == "tier_fee" else object_id
+
+
 def describe(session: Session, entries: Iterable[Any]) -> dict[int, Described]:
     """Each entry's action and object in words, by entry id; one query per object type on the page."""
     entries = list(entries)
@@ -292,7 +350,7 @@ def describe(session: Session, entries: Iterable[Any]) -> dict[int, Described]:
         kind = OBJECTS.get(e.object_type)
         row = found.get(e.object_type, {}).get(e.object_id)
         name = getattr(row, kind.name, None) if kind and row is not None else None
-        shown = f"{name}" if name is not None and kind.name != "id" else f"#{e.object_id}"
+        shown = f"{name}" if name is not None and kind.name != "id" else _object_id(e.object_type, e.object_id)
         link = kind.link(row) if kind and kind.link and row is not None else None
         result[e.id] = Described(action_label(e.action), str(kind.label) if kind else e.object_type, shown, link)
     return result

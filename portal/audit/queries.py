@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from portal.audit import catalogue
-from portal.core import clock
+from portal.core import clock, money
 from portal.core.audit import AuditEntry
 from portal.core.dates import date_range
 
@@ -63,21 +63,32 @@ def entries(filters: AuditFilters = AuditFilters()) -> Select:
     return stmt
 
 
-def changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
-    """The entry's fields side by side: (label, before, after), changed or newly set fields only."""
+def changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    """The entry's changed or newly set fields side by side, as a person reads them: (label, before, after)."""
     before, after = entry.before or {}, entry.after or {}
     names = list(dict.fromkeys([*before, *after]))
-    return [(catalogue.field_label(n), before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)]
+    return [
+        (
+            catalogue.field_label(n),
+            shown(before.get(n), n, entry.object_type),
+            shown(after.get(n), n, entry.object_type),
+        )
+        for n in names
+        if before.get(n) != after.get(n)
+    ]
 
 
-def shown(value: Any) -> str:
-    """A before/after value as a person reads it: lists joined, booleans as 是/否, nothing as —."""
+def shown(value: Any, field: str = "", object_type: str = "") -> str:
+    """A before/after value in words: codes by their labels, fen as yuan, lists joined, 是/否, nothing as —."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, list):
-        return _("、").join(shown(v) for v in value)  # the list separator is translated: ", " in English
+        return _("、").join(shown(v, field, object_type) for v in value)  # ", " in English
     if isinstance(value, dict):
-        return _("；").join(_("%(k)s：%(v)s", k=catalogue.field_label(k), v=shown(v)) for k, v in value.items())
-    return str(value)
+        parts = (_("%(k)s：%(v)s", k=catalogue.field_label(k), v=shown(v, k, object_type)) for k, v in value.items())
+        return _("；").join(parts)
+    if field.endswith("fen") and isinstance(value, int):
+        return _("%(yuan)s 元", yuan=money.format_fen(value))
+    return str(catalogue.value_label(object_type, field, value))

@@ -29,7 +29,6 @@ def log():
         errors=errors,
         described=catalogue.describe(db, found.items),
         changes=queries.changes,
-        shown=queries.shown,
         actions=catalogue.ACTIONS,
         objects=catalogue.OBJECTS,
     ), (400 if errors else 200)
@@ -63,6 +62,5 @@ def _csv_rows(rows, described):
     for entry in rows:
         d = described[entry.id]
         head = [clock.format_datetime(entry.at), entry.actor_label, d.action, d.object_kind, d.object_name]
-        fields = queries.changes(entry) or [("", None, None)]
-        for label, before, after in fields:
-            yield [*head, label, "" if not label else queries.shown(before), "" if not label else queries.shown(after)]
+        for label, before, after in queries.changes(entry) or [("", "", "")]:
+            yield [*head, label, before, after]

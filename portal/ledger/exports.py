@@ -73,7 +73,7 @@ def statement_file(lines: Sequence[queries.StatementLine], fmt: str) -> tuple[by
     """(bytes, mimetype) of the statement as csv or xlsx."""
     rows = statement_rows(lines)
     if fmt == "csv":
-        return spreadsheets.to_csv(STATEMENT_HEADER, rows), "text/csv; charset=utf-8"
+        return spreadsheets.to_csv(STATEMENT_HEADER, rows), "text/csv"
     widths = (8, 12, 14, 14, 24, 6, 14, 14, 28, 20, 30, 10)
     data = spreadsheets.to_xlsx("押金对账单", STATEMENT_HEADER, rows, widths)
     return data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

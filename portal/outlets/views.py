@@ -75,7 +75,7 @@ def export(fmt: str):
     outlets, distances = queries.all_matching_with_distances(uow.session(), filters)
     stamp = clock.today().strftime("%Y%m%d")
     if fmt == "csv":
-        body, mime = importer.export_csv(outlets, distances), "text/csv; charset=utf-8"
+        body, mime = importer.export_csv(outlets, distances), "text/csv"
     else:
         body = importer.export_xlsx(outlets, distances)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -220,7 +220,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _download(body: bytes, fmt: str, filename: str) -> Response:
-    mime = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_MIME
+    mime = "text/csv" if fmt == "csv" else XLSX_MIME
     return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

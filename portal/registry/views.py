@@ -252,7 +252,7 @@ def export(fmt: str):
     db = uow.session()
     enterprise_id = current_user.enterprise_id
     if fmt == "csv":
-        data, mimetype = bulk.export_csv(db, enterprise_id), "text/csv; charset=utf-8"
+        data, mimetype = bulk.export_csv(db, enterprise_id), "text/csv"
     else:
         data, mimetype = (
             bulk.export_xlsx(db, enterprise_id),

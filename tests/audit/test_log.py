@@ -29,6 +29,10 @@ def admin_email(session, at):
     )
     at("2026-11-20 09:00")
     audit.record(session, admin, "member.approve", "member", 3, None, {"state": "active"})
+    audit.record(session, admin, "membership.suspend", "membership", 5, {"state": "active"}, {"state": "suspended"})
+    fees = ({"annual_fee_fen": 300000}, {"annual_fee_fen": 500000})
+    audit.record(session, admin, "tier_fee.set", "tier_fee", "member", *fees)
+    audit.record(session, admin, "outlet.import", "outlet", "import", None, {"file": "网点.xlsx", "created": 3})
     audit.record(
         session,
         admin,
@@ -117,7 +121,7 @@ def test_the_csv_export_follows_the_filters_one_line_per_changed_field(client, l
     assert response.headers["Cache-Control"].startswith("no-store") or "no-store" in response.headers["Cache-Control"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:4] == ["时间", "操作人", "操作", "对象"]
-    assert [r[5:] for r in rows[1:]] == [["角色", "staff", "admin"], ["启用", "是", "否"]]
+    assert [r[5:] for r in rows[1:]] == [["角色", "协会工作人员", "系统管理员"], ["启用", "是", "否"]]
     assert rows[1][0] == "2026-11-20 09:00" and rows[1][2] == "修改账户角色"
     everything = list(csv.reader(io.StringIO(client.get("/staff/audit.csv").get_data(as_text=True))))
     assert any(r[5:] == ["名称", "济南网点", "历下网点"] for r in everything)
@@ -132,3 +136,14 @@ def test_staff_are_refused(client, login, staff, admin_email, path):
 def test_the_public_is_sent_to_login(client, admin_email):
     response = client.get("/staff/audit.csv")
     assert response.status_code in (302, 401) and "济南网点" not in response.get_data(as_text=True)
+
+
+def test_codes_are_shown_in_words_and_fen_as_yuan(client, login, admin_email):
+    login(admin_email)
+    _, html = _page(client, "?action=membership.suspend")
+    assert "有效" in html and "已暂停" in html and "suspended" not in html
+    _, html = _page(client, "?action=tier_fee.set")
+    assert "3,000.00 元" in html and "5,000.00 元" in html and "<dt>年费</dt>" in html and "500000" not in html
+    assert "会员单位" in html  # the tier's code named as the object
+    _, html = _page(client, "?action=outlet.import")
+    assert "批量导入" in html and "#import" not in html and "<dt>文件</dt>" in html

@@ -84,7 +84,7 @@ def test_staff_download_the_templates_and_import_one_back(client, session, staff
     assert response.status_code == 200 and response.mimetype == XLSX
     assert "outlets-import-template.xlsx" in response.headers["Content-Disposition"]
     response = client.get("/staff/outlets/import/template.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
     result = upload(client, response.data, "outlets-import-template.csv")
     assert result.status_code == 200 and "新增 1" in result.get_data(as_text=True)
     session.rollback()
