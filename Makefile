@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format bench bench-registry bench-ledger bench-pdf venv system-deps system-deps-test db demo translations clean
+.PHONY: run serve test lint format bench bench-registry bench-ledger bench-pdf bench-load venv system-deps system-deps-test db demo translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -30,6 +30,10 @@ demo: db
 
 run: venv system-deps demo
 	@PORT=$(PORT) scripts/run-dev.sh
+
+# Production-like: gunicorn with WEB_CONCURRENCY workers (default 4) on PORT (default 8000), jobs and search follower.
+serve: venv system-deps
+	@scripts/serve.sh
 
 test: venv system-deps-test
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
@@ -59,6 +63,12 @@ bench-ledger: venv
 # The PDF documents alone (warm worker: cache miss and hit, beside in-process WeasyPrint); BENCH_ARGS=--quick for a smoke test.
 bench-pdf: venv system-deps
 	$(BIN)/python bench/pdf.py $(BENCH_ARGS)
+
+# Public pages under load: wrk against `gunicorn wsgi:app` on the demo content and against a bare Flask app
+# served the same way, in the same run (loopback only, 8 s a page); BENCH_ARGS=--quick for 2 s a page.
+bench-load: venv system-deps
+	@command -v wrk >/dev/null || scripts/system-deps.sh --bench
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 translations: venv
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the portal needs outside Python:
 #   WeasyPrint's Pango stack and a CJK font (fonts-noto-cjk) for PDFs;
-#   with --test also Chromium (end-to-end tests) and poppler-utils (pdftoppm: tests render PDF pages to read QR codes).
+#   with --test also Chromium (end-to-end tests) and poppler-utils (pdftoppm: tests render PDF pages to read QR codes);
+#   with --bench only wrk (the load generator of `make bench-load`).
 # As root it uses apt-get; otherwise it stops and names the packages to install.
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium poppler-utils)
+elif [[ "${1:-}" == "--bench" ]]; then
+  packages=(wrk)  # the HTTP load generator of `make bench-load`
 fi
 
 missing=()
