@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, redirect, request, session, url_for
-from flask_babel import get_locale, refresh
+from flask_babel import refresh
 from flask_login import current_user
 
 from portal.core import clock, enums, punctuation, roles, uow
+from portal.core.language import is_english
 from portal.core.money import format_fen
 
 CSP = (
@@ -74,7 +75,7 @@ def register_web(app: Flask) -> None:
             "site_icp": app.config["SITE_ICP_NUMBER"],
             "site_psb": app.config["SITE_PSB_NUMBER"],
             # The language this page is rendered in (Chinese outside a request: mail, PDFs, jobs).
-            "current_lang": "en" if str(get_locale() or "") == "en" else "zh_Hans_CN",
+            "current_lang": "en" if is_english() else "zh_Hans_CN",
         }
 
     app.jinja_env.filters["datetime"] = clock.format_datetime

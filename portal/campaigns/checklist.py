@@ -7,9 +7,8 @@ between PostgreSQL tests, and a later version is added as data the same way with
 
 from __future__ import annotations
 
-from flask_babel import get_locale
-
 from portal.core.enums import Enumeration, Item
+from portal.core.language import is_english
 
 CHECKLIST_V1_TITLE = "回收服务网点核查清单（第1版）"
 CHECKLIST_V1_TITLE_EN = "Collection outlet inspection checklist (version 1)"
@@ -150,20 +149,13 @@ _ENGLISH_TITLES = {CHECKLIST_V1_TITLE: CHECKLIST_V1_TITLE_EN}
 _ENGLISH_TEXTS = {item["text"]: item["text_en"] for item in CHECKLIST_V1}
 
 
-def _english(lang: str | None) -> bool:
-    if lang is None:
-        locale = get_locale()
-        lang = locale.language if locale else "zh"
-    return lang == "en"
-
-
 def item_text(item: dict, lang: str | None = None) -> str:
     """A checklist item's text in the current (or given) language: text_en in English when there is one."""
-    if _english(lang):
+    if is_english(lang):
         return item.get("text_en") or _ENGLISH_TEXTS.get(item.get("text", ""), item.get("text", ""))
     return item.get("text", "")
 
 
 def checklist_title(version, lang: str | None = None) -> str:
     """A checklist version's title in the current (or given) language (English where one is known)."""
-    return _ENGLISH_TITLES.get(version.title, version.title) if _english(lang) else version.title
+    return _ENGLISH_TITLES.get(version.title, version.title) if is_english(lang) else version.title

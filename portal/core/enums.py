@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
+
+from portal.core.language import is_english
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,7 @@ class Enumeration:
         item = self._by_code.get(code or "")
         if item is None:
             return code or ""
-        if lang is None:
-            try:
-                lang = get_locale().language if get_locale() else "zh"
-            except (RuntimeError, AttributeError):
-                lang = "zh"
-        return item.en if lang == "en" else item.zh
+        return item.en if is_english(lang) else item.zh
 
     def lazy_label(self, code: str | None) -> LazyString:
         """The label, chosen when it is shown: for a message rendered later in its reader's language."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import get_locale
+from portal.core.language import is_english
 
 
 @dataclass(frozen=True)
@@ -15,8 +15,7 @@ class DocumentKind:
     prefix: str  # 2-4 letters starting each number of this kind
 
     def label(self, lang: str | None = None) -> str:
-        lang = lang or str(get_locale() or "zh")
-        return self.label_en if lang.startswith("en") else self.label_zh
+        return self.label_en if is_english(lang) else self.label_zh
 
 
 KINDS: dict[str, DocumentKind] = {}

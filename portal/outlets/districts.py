@@ -11,11 +11,12 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.config import PROJECT_ROOT
 from portal.core.enums import CITIES
+from portal.core.language import is_english
+from portal.core.punctuation import punct
 
 DATA_FILE = PROJECT_ROOT / "content" / "geo" / "shandong_districts.csv"
 SUFFIXES = ("区", "县", "市")
@@ -32,13 +33,7 @@ class District:
 
     def label(self, lang: str | None = None) -> str:
         """The name in the current (or given) language."""
-        lang = lang or _language()
-        return self.name_en if lang == "en" and self.name_en else self.name
-
-
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "zh"
+        return self.name_en if is_english(lang) and self.name_en else self.name
 
 
 class DistrictError(ValueError):
@@ -150,7 +145,7 @@ def resolve(value: str | None, city: str | None = None) -> District | None:
         return everywhere[0]
     if not everywhere:
         raise DistrictError(_("山东省没有名为“%(v)s”的区县。", v=text))
-    separator = ", " if _language() == "en" else "、"
+    separator = punct("、")
     cities = separator.join(dict.fromkeys(_city_label(d.city) for d in everywhere))
     raise DistrictError(_("%(cities)s都有“%(v)s”，请同时选择城市。", cities=cities, v=text))
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal import search
 from portal.core.enums import CITIES, OUTLET_STATES, OUTLET_TYPES
 from portal.core.geo import haversine_km
+from portal.core.language import is_english
 from portal.core.paging import Page, paginate
 from portal.core.sql import contains_pattern, get_or_not_found
 from portal.errors import DomainError
@@ -216,7 +217,7 @@ def full_address(outlet: Outlet, lang: str | None = None) -> str:
     ("188 Changjiang Road, Laishan District, Yantai"); a Chinese address is data and stays Chinese.
     """
     address = (outlet.address or "").strip()
-    if (lang or districts._language()) == "en" and not CJK.search(address):
+    if is_english(lang) and not CJK.search(address):
         district = districts.find(outlet.city, outlet.district)
         place = [district.label("en") if district else (outlet.district or ""), CITIES.label(outlet.city, "en")]
         return ", ".join(part for part in (address, *place) if part)

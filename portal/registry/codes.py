@@ -24,10 +24,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.core import clock
+from portal.core.language import current as current_language
 from portal.core.vin import ALPHANUMERIC, chars_text, normalize_code, positions_text
 
 TABLES_PATH = Path(__file__).resolve().parents[2] / "content" / "registry" / "code_tables.json"
@@ -56,7 +56,7 @@ class TypeLabel:
     confirmed: bool = True
 
     def label(self, lang: str | None = None) -> str:
-        return self.en if (lang or _lang()) == "en" else self.zh
+        return self.en if (lang or current_language()) == "en" else self.zh
 
 
 @dataclass(frozen=True)
@@ -145,14 +145,6 @@ class TypeTable(Mapping[str, TypeLabel]):
 
 PRODUCT_TYPES = TypeTable("product_types")
 BATTERY_TYPES = TypeTable("battery_types")
-
-
-def _lang() -> str:
-    try:
-        locale = get_locale()
-    except (RuntimeError, AttributeError, KeyError):
-        return "zh"
-    return "en" if locale is not None and locale.language == "en" else "zh"
 
 
 @dataclass(frozen=True)
