@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal.config import PROJECT_ROOT, load_config
-from portal.core import uow
+from portal.core import pagecache, uow
 from portal.db import Database
 from portal.extensions import babel, csrf, login_manager, migrate
 
@@ -91,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseInteger
     register_error_handlers(app)
     register_web(app)
+    pagecache.init_app(app)
     register_features(app)
     register_enumeration_filters(app)
     _register_cli(app)

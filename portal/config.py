@@ -71,6 +71,8 @@ class Defaults:
     PDF_WORKER_MAX_RENDERS = 200  # documents a worker renders before it is replaced by a fresh one
     PDF_CACHE = True  # keep generated documents under PORTAL_DATA_DIR/pdf-cache, keyed by their data
     PDF_CACHE_MAX_MB = 256  # the cache's size bound; least recently used documents go first
+    PAGE_CACHE = True  # keep anonymous answers in each worker's memory until the data changes (core/pagecache)
+    PAGE_CACHE_BYTES = 64 * 1024 * 1024  # per worker; least recently used answers go first
     JOBS_POLL_SECONDS = 5
     VERIFY_RATE_LIMIT = 30  # document look-ups (/verify, /api/v1/certificates) per client address and window
     VERIFY_RATE_WINDOW_SECONDS = 60
@@ -97,6 +99,7 @@ ENV_KEYS = {
     "PRODUCTION": bool,
     "MEMBERSHIP_GRACE_DAYS": int,
     "IDEMPOTENCY_TTL_HOURS": int,
+    "PAGE_CACHE": bool,
 }
 
 

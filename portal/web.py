@@ -6,7 +6,7 @@ from flask import Flask, has_request_context, redirect, request, session, url_fo
 from flask_babel import refresh
 from flask_login import current_user
 
-from portal.core import clock, enums, punctuation, roles, uow
+from portal.core import clock, enums, language, punctuation, roles, uow
 from portal.core.language import is_english
 from portal.core.money import format_fen
 
@@ -78,6 +78,7 @@ def register_web(app: Flask) -> None:
             "current_lang": "en" if is_english() else "zh_Hans_CN",
         }
 
+    language.install(app.jinja_env)
     app.jinja_env.filters["datetime"] = clock.format_datetime
     app.jinja_env.filters["date"] = clock.format_date
     app.jinja_env.filters["yuan"] = format_fen

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from flask_babel import get_locale
+from flask import g
+from flask_babel import get_locale, get_translations
+
+
+def _locale():
+    """Flask-Babel's locale of the moment (also inside ``force_locale``), read where it keeps it."""
+    if not g:  # no application context
+        return None
+    found = getattr(g.get("_flask_babel"), "babel_locale", None)
+    return found if found is not None else get_locale()
 
 
 def current(lang: str | None = None) -> str:
     """The given language, else the request's: "en" for English, "zh" for everything else."""
     if lang is None:
         try:
-            locale = get_locale()
-        except (RuntimeError, AttributeError, KeyError):  # no request or app context
+            locale = _locale()
+        except (RuntimeError, AttributeError, KeyError):  # no request context
             locale = None
         lang = locale.language if locale is not None else "zh"
     return "en" if str(lang).startswith("en") else "zh"
@@ -18,3 +27,29 @@ def current(lang: str | None = None) -> str:
 
 def is_english(lang: str | None = None) -> bool:
     return current(lang) == "en"
+
+
+def translations():
+    """The catalogue of the locale of the moment, found once per locale instead of on every message.
+
+    Kept beside the locale it belongs to: a new request (Flask-Babel's locale is chosen again) or a
+    ``force_locale`` block (a mail in its reader's language) finds its own.
+    """
+    locale = _locale()
+    kept = g.get("_portal_translations")
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    found = get_translations()
+    g._portal_translations = (locale, found)
+    return found
+
+
+def install(jinja_env) -> None:
+    """Templates' _() and ngettext() through ``translations``."""
+    jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from portal import search
-from portal.core import clock, uow
+from portal.core import clock, pagecache, uow
 
 bp = Blueprint("main", __name__)
 
@@ -17,8 +17,10 @@ def index():
 
     db = uow.session()
     notices = latest_for_home(db, clock.today())
-    counts = {kind: source.count(db) for kind, source in search.SOURCES.items()}
-    return render_template("main/index.html", member_count=member_count(db), notices=notices, counts=counts)
+    # the figures change a few times a day: counted again only once the data has changed
+    counts = pagecache.memo("home-counts", lambda: {kind: source.count(db) for kind, source in search.SOURCES.items()})
+    members = pagecache.memo("member-count", lambda: member_count(db))
+    return render_template("main/index.html", member_count=members, notices=notices, counts=counts)
 
 
 @bp.get("/about")
