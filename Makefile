@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run serve test lint format bench bench-registry bench-ledger bench-pdf bench-load venv system-deps system-deps-test db demo translations clean
+.PHONY: run serve test lint format bench bench-pages bench-registry bench-ledger bench-pdf bench-load venv system-deps system-deps-test db demo translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -48,9 +48,14 @@ format: venv
 
 bench: venv system-deps
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 	$(BIN)/python bench/registry.py $(BENCH_ARGS)
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/pdf.py $(BENCH_ARGS)
+
+# The public pages in-process, kept answers and computed ones, beside a bare Flask app; BENCH_ARGS=--profile for shares.
+bench-pages: venv
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 # The registry's figures alone (SQLite in-process, then PostgreSQL behind gunicorn); BENCH_ARGS=--quick for a smoke test.
 bench-registry: venv

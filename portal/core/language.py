@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
+
+
+def _kept() -> dict | None:
+    """The application context's ``g`` as a plain dict (read without the proxies: a page asks hundreds of times)."""
+    context = _cv_app.get(None)
+    return None if context is None else context.g.__dict__
 
 
 def _locale():
     """Flask-Babel's locale of the moment (also inside ``force_locale``), read where it keeps it."""
-    if not g:  # no application context
+    kept = _kept()
+    if kept is None:  # no application context
         return None
-    found = getattr(g.get("_flask_babel"), "babel_locale", None)
+    found = getattr(kept.get("_flask_babel"), "babel_locale", None)
     return found if found is not None else get_locale()
 
 
@@ -35,12 +42,14 @@ def translations():
     Kept beside the locale it belongs to: a new request (Flask-Babel's locale is chosen again) or a
     ``force_locale`` block (a mail in its reader's language) finds its own.
     """
-    locale = _locale()
-    kept = g.get("_portal_translations")
-    if kept is not None and kept[0] is locale:
-        return kept[1]
+    locale, kept = _locale(), _kept()
+    if kept is None:
+        return get_translations()
+    pair = kept.get("_portal_translations")
+    if pair is not None and pair[0] is locale:
+        return pair[1]
     found = get_translations()
-    g._portal_translations = (locale, found)
+    kept["_portal_translations"] = (locale, found)
     return found
 
 

@@ -217,8 +217,16 @@ def whitelist_requests(session: Session, limit: int = 200, state: str | None = N
 
 
 def enterprise_names(session: Session, enterprise_ids) -> dict[int, str]:
-    """The names of the given enterprises (each must exist)."""
-    return {e.id: e.name for e in (get_enterprise(session, i) for i in enterprise_ids)}
+    """The names of the given enterprises (each must exist), in one query."""
+    from portal.errors import NotFound
+
+    wanted = set(enterprise_ids)
+    if not wanted:
+        return {}
+    found = dict(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(wanted))).all())
+    if len(found) != len(wanted):
+        raise NotFound(_("企业不存在。"))
+    return found
 
 
 def applications_by_state(session: Session) -> dict[str, int]:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.config import PROJECT_ROOT
 from portal.core.enums import CITIES
-from portal.core.language import is_english
+from portal.core.language import current, is_english
 from portal.core.punctuation import punct
 
 DATA_FILE = PROJECT_ROOT / "content" / "geo" / "shandong_districts.csv"
@@ -74,9 +75,31 @@ def of_city(city: str | None) -> list[District]:
     return [d for d in all_districts() if d.city == city]
 
 
-def by_city() -> list[tuple[str, list[District]]]:
+def options(chosen: str | None = None) -> Markup:
+    """Every city's districts as the <optgroup>s of a select, in the current language, one chosen.
+
+    The same on every outlet list (only the chosen one differs): built once per language and choice.
+    """
+    return _options(current(), chosen if get(chosen) else "")
+
+
+@lru_cache(maxsize=512)
+def _options(lang: str, chosen: str) -> Markup:
+    parts = []
+    for city, items in by_city():
+        parts.append(Markup('<optgroup label="{}" data-city="{}">').format(CITIES.label(city, lang), city))
+        for d in items:
+            selected = Markup(" selected") if d.code == chosen else ""
+            option = Markup('<option value="{}" data-city="{}"{}>{}</option>')
+            parts.append(option.format(d.code, city, selected, d.label(lang)))
+        parts.append(Markup("</optgroup>"))
+    return Markup("").join(parts)
+
+
+@lru_cache(maxsize=1)
+def by_city() -> tuple[tuple[str, tuple[District, ...]], ...]:
     """(city code, its districts) for every city, in the cities' order."""
-    return [(city, of_city(city)) for city in CITIES.codes]
+    return tuple((city, tuple(of_city(city))) for city in CITIES.codes)
 
 
 def find(city: str | None, name: str | None) -> District | None:

@@ -42,7 +42,7 @@ def _index_page(db, filters, page, errors: dict, status: int = 200):
         filters=filters,
         errors=errors,
         operators=queries.operators(db),
-        district_groups=districts.by_city(),
+        district_options=districts.options(filters.district_code),
         list_args=_list_args(request.args),
     ), status
 
@@ -99,7 +99,8 @@ def detail(code: str):
         can_edit=can_edit,
         makers=queries.maker_names(db, outlet),
         maker_choices=queries.vehicle_makers(db) if can_edit else [],
-        status_form=StatusForm(status=outlet.status),
+        # a form (and its CSRF token) only for staff: the public page is the same for every visitor
+        status_form=StatusForm(status=outlet.status) if me.is_authenticated and me.is_staff else None,
     )
 
 

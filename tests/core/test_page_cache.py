@@ -194,3 +194,15 @@ class TestWithCsrf:
         assert again.status_code == other.status_code == 200
         assert again.data != other.data  # each visitor's own token
         assert "Set-Cookie" in other.headers
+
+
+def test_a_search_page_follows_the_index(client, session):
+    from portal import search
+
+    assert "泰山北路回收网点" not in client.get("/outlets", query_string={"q": "泰山北路"}).text
+    make_outlet(session, name="泰山北路回收网点")
+    session.commit()
+    before = client.get("/outlets", query_string={"q": "泰山北路"}).text  # the index has not caught up yet
+    search.catch_up()
+    assert "泰山北路回收网点" not in before
+    assert "泰山北路回收网点" in client.get("/outlets", query_string={"q": "泰山北路"}).text
