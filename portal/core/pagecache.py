@@ -35,24 +35,37 @@ MAX_ANSWER_BYTES = 1 << 20
 
 
 class Store:
-    """A byte-bounded least-recently-used store, safe across a worker's threads."""
+    """What one worker keeps for the current versions only, bounded in bytes, least recently used first out.
+
+    Entries are kept for one set of versions (data, index, minute): the first look-up under newer ones
+    drops them all, since nothing kept under older ones can be given again; so the memory held is what
+    one minute's pages take, within ``max_bytes``. Safe across a worker's threads.
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
+        self.versions: tuple | None = None
         self._items: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> Any | None:
+    def get(self, versions: tuple, key: Any) -> Any | None:
         with self._lock:
+            if versions != self.versions:
+                self._items.clear()
+                self._bytes = 0
+                self.versions = versions
+                return None
             found = self._items.get(key)
             if found is None:
                 return None
             self._items.move_to_end(key)
             return found[1]
 
-    def put(self, key: Any, value: Any, size: int) -> None:
+    def put(self, versions: tuple, key: Any, value: Any, size: int) -> None:
         with self._lock:
+            if versions != self.versions:  # computed for versions already left behind
+                return
             old = self._items.pop(key, None)
             if old is not None:
                 self._bytes -= old[0]
@@ -61,11 +74,6 @@ class Store:
             while self._bytes > self.max_bytes and self._items:
                 _key, (dropped, _value) = self._items.popitem(last=False)
                 self._bytes -= dropped
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
 
 
 def _store() -> Store:
@@ -81,11 +89,11 @@ def _versions() -> tuple:
 
 def memo(name: str, compute: Callable[[], T]) -> T:
     """A value computed from the data (a count on the home page), computed again once the data changed."""
-    key = ("memo", name, *_versions())
-    found = _store().get(key)
+    versions, key = _versions(), ("memo", name)
+    found = _store().get(versions, key)
     if found is None:
         found = (compute(),)
-        _store().put(key, found, 256)
+        _store().put(versions, key, found, 256)
     return found[0]
 
 
@@ -110,10 +118,10 @@ def serve() -> Response | None:
         return None
     from portal import select_locale
 
-    key = ("page", request.full_path, select_locale(), *_versions())
-    kept = _store().get(key)
+    versions, key = _versions(), ("page", request.full_path, select_locale())
+    kept = _store().get(versions, key)
     if kept is None:
-        g._page_key = key
+        g._page_key = versions, key
         return None
     body, status, headers, etag = kept
     response = Response(body, status=status, headers=headers)
@@ -123,7 +131,7 @@ def serve() -> Response | None:
 
 def keep(response: Response) -> Response:
     """After the view: keep the answer if it may be kept, and let browsers revalidate it."""
-    key = g.pop("_page_key", None)
+    versions, key = g.pop("_page_key", (None, None))
     if key is None or response.status_code != 200 or response.direct_passthrough or response.is_streamed:
         return response
     if response.mimetype not in KEPT_TYPES or "Set-Cookie" in response.headers or session.modified:
@@ -137,7 +145,7 @@ def keep(response: Response) -> Response:
         headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
         headers.append(("Cache-Control", response.headers["Cache-Control"]))
         body = response.get_data()
-        _store().put(key, (body, response.status_code, headers, response.get_etag()[0]), len(body) + 512)
+        _store().put(versions, key, (body, response.status_code, headers, response.get_etag()[0]), len(body) + 512)
     return response.make_conditional(request)
 
 

@@ -171,12 +171,24 @@ def test_a_cleared_cache_computes_afresh(app, client, runner, outlet, statements
 
 
 def test_the_store_is_bounded_and_drops_the_least_recently_used():
-    store = pagecache.Store(max_bytes=100)
-    store.put("a", 1, 40)
-    store.put("b", 2, 40)
-    assert store.get("a") == 1  # a is now the most recently used
-    store.put("c", 3, 40)
-    assert store.get("b") is None and store.get("a") == 1 and store.get("c") == 3
+    store, now = pagecache.Store(max_bytes=100), ("v1",)
+    assert store.get(now, "a") is None
+    store.put(now, "a", 1, 40)
+    store.put(now, "b", 2, 40)
+    assert store.get(now, "a") == 1  # a is now the most recently used
+    store.put(now, "c", 3, 40)
+    assert store.get(now, "b") is None and store.get(now, "a") == 1 and store.get(now, "c") == 3
+
+
+def test_the_store_keeps_only_the_current_versions():
+    store = pagecache.Store(max_bytes=1000)
+    store.get(("v1",), "a")
+    store.put(("v1",), "a", 1, 10)
+    assert store.get(("v2",), "a") is None  # newer versions: everything kept before is dropped
+    store.put(("v1",), "b", 2, 10)  # a request that began under v1 finishes late: not kept
+    assert store.get(("v2",), "b") is None
+    store.put(("v2",), "b", 2, 10)
+    assert store.get(("v2",), "b") == 2
 
 
 class TestWithCsrf:
