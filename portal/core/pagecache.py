@@ -30,7 +30,7 @@ from portal.core import clock, dataversion
 
 T = TypeVar("T")
 KEPT_TYPES = ("text/html", "application/json")
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "Link")
+NOT_KEPT_HEADERS = {"set-cookie", "content-length", "date", "etag"}
 MAX_ANSWER_BYTES = 1 << 20
 
 
@@ -142,8 +142,7 @@ def keep(response: Response) -> Response:
     if not response.get_etag()[0]:
         response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
     if "csrf_token" not in g and not g.get("_page_wrote") and len(response.get_data()) <= MAX_ANSWER_BYTES:
-        headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
-        headers.append(("Cache-Control", response.headers["Cache-Control"]))
+        headers = [(name, value) for name, value in response.headers.items() if name.lower() not in NOT_KEPT_HEADERS]
         body = response.get_data()
         _store().put(versions, key, (body, response.status_code, headers, response.get_etag()[0]), len(body) + 512)
     return response.make_conditional(request)
