@@ -4,8 +4,15 @@ Measures, on a fresh SQLite database in a temporary folder:
 * password hashing (argon2id at OWASP's minimum), one check;
 * import of 10,000 outlets from CSV (validation, upsert, status history, search outbox);
 * applying those changes to the search index, and a full reindex;
+* creating 2,000 standards and indexing them;
 * the outlet search API in-process (Flask test client): median and p95 over 300 varied queries;
+* the site search API over outlets and standards, 200+ queries;
+* beside each search, the same queries as a plain SQL LIKE '%…%' scan (SQLite, no Flask): the p95
+  ratio, and the substring rule checked (the index must find every record the scan finds);
 * the members API and the home page.
+
+BENCH_KEEP=<folder> keeps the built database and index there and reuses them on the next run (same
+BENCH_OUTLETS and BENCH_DOCUMENTS); ``--search-only`` measures only the searches.
 
 Prints a Markdown table that can be pasted into the README.
 """
@@ -95,116 +102,246 @@ def queries(rows: list[list[str]], rng: random.Random) -> list[dict]:
     return out
 
 
-def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    os.environ["PORTAL_DATA_DIR"] = str(folder)
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.db'}"
+def outlet_text_sql() -> str:
+    """What a naive implementation searches in an outlet: the indexed fields, labels in Chinese."""
+    from portal.core.enums import CITIES, OUTLET_TYPES
+
+    city = " ".join(f"WHEN '{c}' THEN '{CITIES.label(c, 'zh')}'" for c in CITIES.codes)
+    kind = " ".join(f"WHEN '{c}' THEN '{OUTLET_TYPES.label(c, 'zh')}'" for c in OUTLET_TYPES.codes)
+    return (
+        "name || ' ' || operator_name || ' ' || address || ' ' || "
+        f"(CASE city {city} ELSE '' END) || ' ' || district || ' ' || (CASE type {kind} ELSE '' END) || ' ' || code"
+    )
+
+
+def standard_text_sql() -> str:
+    """The same for a standard: number, titles, keywords, scope, bodies and labels."""
+    from portal.core.enums import STANDARD_LEVELS, STANDARD_STATES, STANDARD_TOPICS
+
+    def case(column, enum):
+        whens = " ".join(f"WHEN '{c}' THEN '{enum.label(c, 'zh')}'" for c in enum.codes)
+        return f"(CASE {column} {whens} ELSE '' END)"
+
+    return (
+        "number || ' ' || title_zh || ' ' || title_en || ' ' || keywords || ' ' || scope || ' ' || "
+        f"issuing_body || ' ' || drafting_bodies || ' ' || {case('level', STANDARD_LEVELS)} || ' ' || "
+        f"{case('topic', STANDARD_TOPICS)} || ' ' || {case('status', STANDARD_STATES)}"
+    )
+
+
+def like_chunks(q: str) -> list[str]:
+    """The query's chunks as the index takes them (quoted phrases kept), for LIKE patterns."""
+    from portal.core.sql import contains_pattern
+    from portal.search.engine import _split_chunks
+
+    return [contains_pattern(c) for c in _split_chunks(q or "") if c.strip()]
+
+
+def like_outlets(db, params: dict) -> int:
+    """The outlet query as a LIKE '%…%' scan (SQLite, no Flask): matching ids, their number."""
+    from portal.core.enums import CITIES, OUTLET_TYPES
+
+    where, args = ["status != 'closed'"], []
+    for name, enum in (("city", CITIES), ("type", OUTLET_TYPES)):
+        if params.get(name):
+            where.append(f"{name} = ?")
+            args.append(enum.parse(params[name]))
+    text = outlet_text_sql()
+    for pattern in like_chunks(params.get("q")):
+        where.append(f"({text}) LIKE ? ESCAPE '\\'")
+        args.append(pattern)
+    return len(db.execute(f"SELECT id, name FROM outlets WHERE {' AND '.join(where)}", args).fetchall())
+
+
+def like_site(db, params: dict) -> int:
+    """The site query as a LIKE scan over outlets and published standards."""
+    from portal.search import sources
+
+    q = params.get("q") or ""
+    for rewrite in sources.REWRITERS:
+        q = rewrite(q)
+    patterns = like_chunks(q)
+    parts, args = [], []
+    tables = [("standards", standard_text_sql(), "is_published")]
+    if params.get("kind") != "standard":
+        tables.append(("outlets", outlet_text_sql(), "1"))
+    for table, text, visible in tables:
+        where = " AND ".join([visible, *(f"({text}) LIKE ? ESCAPE '\\'" for _ in patterns)])
+        parts.append(f"SELECT id FROM {table} WHERE {where}")
+        args.extend(patterns)
+    return len(db.execute(" UNION ALL ".join(parts), args).fetchall())
+
+
+def build(folder: Path, results: list, data: bytes) -> None:
+    """Import the outlets, index them, re-import, reindex, add the standards and index them (timed)."""
     from flask_migrate import upgrade
 
-    from portal import create_app, search
-    from portal.auth.services import check_password_hash, hash_password
+    from portal import search
+    from portal.auth.services import create_user
     from portal.core.actors import system
     from portal.core.uow import run_in_transaction
+    from portal.library.services import StandardInput, create_standard
     from portal.outlets.importer import import_outlets
 
-    app = create_app({"TESTING": True})
+    upgrade()
+    report, seconds = timed(
+        lambda: run_in_transaction(lambda s: import_outlets(s, data, "bench.csv", actor=system("bench")))
+    )
+    assert report.written and report.created == N_OUTLETS, report.errors[:3]
+    results.append((f"import {N_OUTLETS:,} outlets (CSV, SQLite)", f"{seconds:.1f} s"))
+    _n, seconds = timed(search.catch_up)
+    results.append((f"apply {N_OUTLETS:,} changes to the search index", f"{seconds:.1f} s"))
+    again, seconds = timed(
+        lambda: run_in_transaction(lambda s: import_outlets(s, data, "bench.csv", actor=system("bench")))
+    )
+    assert again.unchanged == N_OUTLETS
+    results.append((f"re-import the same {N_OUTLETS:,} rows (all unchanged)", f"{seconds:.1f} s"))
+    _n, seconds = timed(search.reindex)
+    results.append((f"reindex {N_OUTLETS:,} outlets from the database", f"{seconds:.1f} s"))
+
+    def add_standards(session):
+        staff = create_user(session, email="bench@example.cn", password="bench-password-1", role="staff")
+        for row in library_data.standards(N_DOCUMENTS):
+            create_standard(session, staff, StandardInput(**row), publish=True)
+
+    _n, seconds = timed(lambda: run_in_transaction(add_standards))
+    results.append((f"create {N_DOCUMENTS:,} standards through the service", f"{seconds:.1f} s"))
+    _n, seconds = timed(search.catch_up)
+    results.append((f"index {N_DOCUMENTS:,} standards", f"{seconds:.1f} s"))
+    (folder / "built").write_text(f"{N_OUTLETS} {N_DOCUMENTS}\n")
+
+
+def site_queries() -> list[dict]:
+    mixed = [
+        *({"q": q} for q in library_data.QUERIES_ZH),
+        *({"q": q} for q in library_data.QUERIES_EN),
+        *({"q": q} for q in library_data.QUERIES_NUMBERS),
+        *({"q": q, "kind": "standard"} for q in library_data.QUERIES_ZH[:8]),
+        *({"q": q, "sort": "date"} for q in library_data.QUERIES_EN[:5]),
+    ]
+    return [mixed[i % len(mixed)] for i in range(max(N_QUERIES, 200))]
+
+
+def run_queries(client, url: str, all_params: list[dict]) -> list[tuple[float, dict, int]]:
+    """(ms, params, total) of each query through the Flask test client."""
+    out = []
+    for params in all_params:
+        response, seconds = timed(lambda params=params: client.get(url, query_string=params))
+        assert response.status_code == 200, (params, response.get_json())
+        out.append((seconds * 1000, params, response.get_json()["total"]))
+    return out
+
+
+def like_yardstick(db, fn, runs: list[tuple[float, dict, int]], label: str, results: list) -> None:
+    """The same queries as a LIKE scan: p95 ratio, and the substring rule checked against its counts."""
+    scan, missed = [], []
+    for _ms, params, total in runs:
+        count, seconds = timed(lambda params=params: fn(db, params))
+        scan.append(seconds * 1000)
+        if params.get("q") and total < count:
+            missed.append((params, total, count))
+    api = [ms for ms, _p, _n in runs]
+    results.append(
+        (
+            f"  LIKE '%…%' scan of the same {label} queries (SQLite, no Flask): median / p95",
+            f"{statistics.median(scan):.1f} / {percentile(scan, 95):.1f} ms",
+        )
+    )
+    ratio = percentile(scan, 95) / percentile(api, 95)
+    results.append((f"  {label}: LIKE p95 / API p95 (target ≥ 3)", f"{ratio:.1f}×"))
+    results.append((f"  {label}: queries where the index found fewer than LIKE", f"{len(missed)}"))
+    for params, total, count in missed[:5]:
+        print(f"recall: {params} index {total} < LIKE {count}", file=sys.stderr)
+
+
+def search_bench(app, rows: list, folder: Path, results: list) -> None:
+    """The outlet API and the site search API, each beside the LIKE yardstick."""
+    import sqlite3
+
+    client = app.test_client()
+    client.get("/api/v1/outlets", query_string={"q": "长江路"})  # warm: jieba and the searcher
+    client.get("/api/v1/search", query_string={"q": "长江路"})
+    runs = run_queries(client, "/api/v1/outlets", queries(rows, random.Random(7)))
+    times = [ms for ms, _p, _n in runs]
+    results.append(
+        (
+            f"outlet search API, {len(runs)} varied queries: median / p95",
+            f"{statistics.median(times):.1f} / {percentile(times, 95):.1f} ms",
+        )
+    )
+    results.append(("  of which returned nothing", f"{sum(n == 0 for _t, _p, n in runs)}"))
+    for ms, params, _n in sorted(runs, key=lambda x: -x[0])[:5]:
+        print(f"slow query {ms:.0f} ms: {params}", file=sys.stderr)
+    site = run_queries(client, "/api/v1/search", site_queries())
+    times = [ms for ms, _p, _n in site]
+    results.append(
+        (
+            f"site search API over {N_OUTLETS + N_DOCUMENTS:,} documents, {len(site)} queries "
+            "(Chinese, English, standard numbers): median / p95",
+            f"{statistics.median(times):.1f} / {percentile(times, 95):.1f} ms",
+        )
+    )
+    for ms, params, total in sorted(site, key=lambda x: -x[0])[:5]:
+        print(f"slow site query {ms:.0f} ms ({total} hits): {params}", file=sys.stderr)
+    db = sqlite3.connect(folder / "bench.db")
+    try:
+        like_yardstick(db, like_outlets, runs, "outlet", results)
+        like_yardstick(db, like_site, site, "site", results)
+    finally:
+        db.close()
+
+
+def other_bench(app, results: list) -> None:
+    """Password hashing, the members API, the home page and the outlet list page."""
+    from portal.auth.services import check_password_hash, hash_password
+
+    client = app.test_client()
+    stored = hash_password("benchmark-password")
+    checks = [timed(lambda: check_password_hash(stored, "benchmark-password"))[1] for _ in range(10)]
+    results.append(("password check (argon2id, m=19 MiB, t=2)", f"{statistics.median(checks) * 1000:.0f} ms"))
+    member_times = [timed(lambda: client.get("/api/v1/members"))[1] * 1000 for _ in range(50)]
+    results.append(("members API: median", f"{statistics.median(member_times):.1f} ms"))
+    home = [timed(lambda: client.get("/"))[1] * 1000 for _ in range(50)]
+    results.append(("home page: median", f"{statistics.median(home):.1f} ms"))
+    page = [timed(lambda: client.get("/outlets", query_string={"q": "长江路"}))[1] * 1000 for _ in range(30)]
+    results.append(("outlet list page with a search: median", f"{statistics.median(page):.1f} ms"))
+
+
+def main() -> None:
+    """Build (or reuse, with BENCH_KEEP=<folder>) the data, then measure; --search-only skips the rest."""
+    search_only = "--search-only" in sys.argv[1:]
+    keep = os.environ.get("BENCH_KEEP")
+    folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / "built"
+    reuse = marker.exists() and marker.read_text().split() == [str(N_OUTLETS), str(N_DOCUMENTS)]
+    if keep and not reuse:
+        for name in ("bench.db", "index"):
+            path = folder / name
+            if path.is_dir():
+                import shutil
+
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    os.environ["PORTAL_DATA_DIR"] = str(folder)
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.db'}"
+    from portal import create_app
+
+    # No page cache: the same query twice would measure the cache, not the search (core/pagecache).
+    app = create_app({"TESTING": True, "PAGE_CACHE": False})
+    rows = list(outlet_data.rows(N_OUTLETS, seed=11))
     results: list[tuple[str, str]] = []
     with app.app_context():
-        upgrade()
-        stored = hash_password("benchmark-password")
-        _ok, seconds = timed(lambda: check_password_hash(stored, "benchmark-password"))
-        checks = [timed(lambda: check_password_hash(stored, "benchmark-password"))[1] for _ in range(10)]
-        results.append(("password check (argon2id, m=19 MiB, t=2)", f"{statistics.median(checks) * 1000:.0f} ms"))
-
-        rng = random.Random(7)
-        rows = list(outlet_data.rows(N_OUTLETS, seed=11))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(outlet_data.HEADER)
-        writer.writerows(rows)
-        data = buffer.getvalue().encode("utf-8")
-        report, seconds = timed(
-            lambda: run_in_transaction(lambda s: import_outlets(s, data, "bench.csv", actor=system("bench")))
-        )
-        assert report.written and report.created == N_OUTLETS, report.errors[:3]
-        results.append((f"import {N_OUTLETS:,} outlets (CSV, SQLite)", f"{seconds:.1f} s"))
-        _n, seconds = timed(search.catch_up)
-        results.append((f"apply {N_OUTLETS:,} changes to the search index", f"{seconds:.1f} s"))
-        again, seconds = timed(
-            lambda: run_in_transaction(lambda s: import_outlets(s, data, "bench.csv", actor=system("bench")))
-        )
-        assert again.unchanged == N_OUTLETS
-        results.append((f"re-import the same {N_OUTLETS:,} rows (all unchanged)", f"{seconds:.1f} s"))
-        _n, seconds = timed(search.reindex)
-        if os.environ.get("BENCH_SKIP_REINDEX_TIMING"):
-            pass
-        results.append((f"reindex {N_OUTLETS:,} outlets from the database", f"{seconds:.1f} s"))
-
-        client = app.test_client()
-        client.get("/api/v1/outlets", query_string={"q": "长江路"})  # warm: jieba and the searcher
-        latencies = []
-        slowest: list = []
-        empty = 0
-        for params in queries(rows, rng):
-            response, seconds = timed(lambda params=params: client.get("/api/v1/outlets", query_string=params))
-            assert response.status_code == 200, (params, response.get_json())
-            empty += response.get_json()["total"] == 0
-            latencies.append(seconds * 1000)
-            slowest.append((seconds * 1000, params))
-        results.append(
-            (
-                f"outlet search API, {len(latencies)} varied queries: median / p95",
-                f"{statistics.median(latencies):.1f} / {percentile(latencies, 95):.1f} ms",
-            )
-        )
-        results.append(("  of which returned nothing", f"{empty}"))
-        for ms, params in sorted(slowest, key=lambda x: -x[0])[:5]:
-            print(f"slow query {ms:.0f} ms: {params}", file=sys.stderr)
-        member_times = [timed(lambda: client.get("/api/v1/members"))[1] * 1000 for _ in range(50)]
-        results.append(("members API: median", f"{statistics.median(member_times):.1f} ms"))
-        home = [timed(lambda: client.get("/"))[1] * 1000 for _ in range(50)]
-        results.append(("home page: median", f"{statistics.median(home):.1f} ms"))
-        outlets_page = [
-            timed(lambda: client.get("/outlets", query_string={"q": "长江路"}))[1] * 1000 for _ in range(30)
-        ]
-        results.append(("outlet list page with a search: median", f"{statistics.median(outlets_page):.1f} ms"))
-
-        # The library: 2,000 standards beside the 10,000 outlets, searched through /api/v1/search.
-        from portal.auth.services import create_user
-        from portal.library.services import StandardInput, create_standard
-
-        def add_standards(session):
-            staff = create_user(session, email="bench@example.cn", password="bench-password-1", role="staff")
-            for row in library_data.standards(N_DOCUMENTS):
-                create_standard(session, staff, StandardInput(**row), publish=True)
-
-        _n, seconds = timed(lambda: run_in_transaction(add_standards))
-        results.append((f"create {N_DOCUMENTS:,} standards through the service", f"{seconds:.1f} s"))
-        _n, seconds = timed(search.catch_up)
-        results.append((f"index {N_DOCUMENTS:,} standards", f"{seconds:.1f} s"))
-        mixed = [
-            *({"q": q} for q in library_data.QUERIES_ZH),
-            *({"q": q} for q in library_data.QUERIES_EN),
-            *({"q": q} for q in library_data.QUERIES_NUMBERS),
-            *({"q": q, "kind": "standard"} for q in library_data.QUERIES_ZH[:8]),
-            *({"q": q, "sort": "date"} for q in library_data.QUERIES_EN[:5]),
-        ]
-        site = []
-        for i in range(max(N_QUERIES, 200)):
-            params = mixed[i % len(mixed)]
-            response, seconds = timed(lambda params=params: client.get("/api/v1/search", query_string=params))
-            assert response.status_code == 200, (params, response.get_json())
-            site.append((seconds * 1000, params, response.get_json()["total"]))
-        times = [t for t, _p, _n in site]
-        results.append(
-            (
-                f"site search API over {N_OUTLETS + N_DOCUMENTS:,} documents, {len(site)} queries "
-                "(Chinese, English, standard numbers): median / p95",
-                f"{statistics.median(times):.1f} / {percentile(times, 95):.1f} ms",
-            )
-        )
-        for ms, params, total in sorted(site, key=lambda x: -x[0])[:5]:
-            print(f"slow site query {ms:.0f} ms ({total} hits): {params}", file=sys.stderr)
+        if not reuse:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(outlet_data.HEADER)
+            writer.writerows(rows)
+            build(folder, results, buffer.getvalue().encode("utf-8"))
+        if not search_only:
+            other_bench(app, results)
+        search_bench(app, rows, folder, results)
 
     print(f"Machine: {machine()}")
     print()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import jsonify, request
 from flask_babel import gettext as _
 
@@ -26,7 +28,7 @@ def outlet_item(outlet, distance_km: float | None = None) -> dict:
         "city": outlet.city,
         "city_label": CITIES.label(outlet.city, "zh"),
         "district": outlet.district or None,
-        "district_code": district.code if (district := districts.find(outlet.city, outlet.district)) else None,
+        "district_code": _district_code(outlet.city, outlet.district),
         "address": outlet.address,
         "phone": outlet.phone or None,
         "contact": outlet.contact_name or None,
@@ -44,6 +46,13 @@ def outlet_item(outlet, distance_km: float | None = None) -> dict:
     if distance_km is not None:
         item["distance_km"] = round(distance_km, 3)
     return item
+
+
+@lru_cache(maxsize=4096)
+def _district_code(city: str | None, name: str | None) -> str | None:
+    """The division code of a stored district name (the districts are fixed data: kept once looked up)."""
+    district = districts.find(city, name)
+    return district.code if district else None
 
 
 @bp.get("/outlets")

@@ -22,6 +22,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,15 +254,72 @@ class SearchEngine:
             cache[("column", name)] = found
         return found
 
-    def _plain(self, searcher, docnum: int, column) -> str:
-        """A document's compact text; short ones are kept decoded for this index version."""
-        texts = self._cached(searcher).setdefault(("plain",), {})
-        text = texts.get(docnum)
-        if text is None:
-            text = column[docnum].decode()
-            if len(text) <= 4000:  # long texts (PDF attachments) are read each time, not kept
-                texts[docnum] = text
-        return text
+    def _plains(self, searcher) -> tuple[list, object]:
+        """This version's compact texts by document number (None: not read yet; False: too long to
+        keep) and the column reader they come from, opened once per index version."""
+        cache = self._cached(searcher)
+        found = cache.get(("plain",))
+        if found is None:
+            reader = searcher.reader()
+            found = ([None] * reader.doc_count_all(), reader.column_reader("plain"))
+            cache[("plain",)] = found
+        return found
+
+    def _verified(self, searcher, docnums: list[int], needles: list[str]) -> list[int]:
+        """The docnums whose compact text holds every needle (the substring rule)."""
+        texts, column = self._plains(searcher)
+        missing = [d for d in docnums if texts[d] is None]
+        if missing:
+            with self._lock:  # a column reader on a plain file seeks: one thread at a time
+                for docnum in missing:
+                    text = column[docnum].decode()
+                    texts[docnum] = text if len(text) <= 4000 else False  # PDF texts are read each time
+        if any(texts[d] is False for d in docnums):
+            with self._lock:
+                return [d for d in docnums if _contains_all(texts[d] or column[d].decode(), needles)]
+        if len(needles) == 1:
+            needle = needles[0]
+            return [d for d in docnums if needle in texts[d]]
+        return [d for d in docnums if _contains_all(texts[d], needles)]
+
+    def _titles(self, searcher) -> tuple[list[str], list[frozenset], dict, list[int]]:
+        """This version's compact titles, their jieba word sets, word -> documents, and each
+        document's place in (title length, document number) order: read once per index version."""
+        cache = self._cached(searcher)
+        found = cache.get(("titles",))
+        if found is None:
+            titles = [t.decode() for t in self._column(searcher, "title", b"")]
+            words = [frozenset(w.decode().split()) for w in self._column(searcher, "words", b"")]
+            by_word: dict[str, set[int]] = {}
+            for docnum, title_words in enumerate(words):
+                for word in title_words:
+                    by_word.setdefault(word, set()).add(docnum)
+            place = [0] * len(titles)
+            for position, docnum in enumerate(sorted(range(len(titles)), key=lambda d: (len(titles[d]), d))):
+                place[docnum] = position
+            found = (titles, words, by_word, place)
+            cache[("titles",)] = found
+        return found
+
+    def _newest_first(self, searcher) -> list[int]:
+        """Minus each document's date (none: 0), by document number, for sorting newest first."""
+        cache = self._cached(searcher)
+        found = cache.get(("newest",))
+        if found is None:
+            found = [-(date or 0) for date in self._column(searcher, "date", 0)]
+            cache[("newest",)] = found
+        return found
+
+    def _single_copies(self, searcher) -> bool:
+        """Whether every live (kind, id) is held once in this version (the usual case)."""
+        cache = self._cached(searcher)
+        found = cache.get(("single",))
+        if found is None:
+            kinds_col, ids_col = self._column(searcher, "kind"), self._column(searcher, "obj_id")
+            live = set(searcher.reader().all_doc_ids()) - self._deleted(searcher)
+            found = len({(kinds_col[d], ids_col[d]) for d in live}) == len(live)
+            cache[("single",)] = found
+        return found
 
     def _deleted(self, searcher) -> frozenset[int]:
         """The deleted document numbers of this searcher's reader (read once per index version)."""
@@ -345,50 +403,53 @@ class SearchEngine:
         # A chunk that is a single gram is proven by the candidates; longer ones are checked in the text.
         to_check = [n for n, c in zip(needles, chunks, strict=True) if len(query_grams(c)) > 1]
         if to_check:
-            plain = reader.column_reader("plain")
-            docnums = [d for d in docnums if _contains_all(self._plain(searcher, d, plain), to_check)]
+            docnums = self._verified(searcher, docnums, to_check)
         kinds_col, ids_col = self._column(searcher, "kind"), self._column(searcher, "obj_id")
-        docnums = _one_per_record(docnums, kinds_col, ids_col)
+        if not self._single_copies(searcher):
+            docnums = _one_per_record(docnums, kinds_col, ids_col)
         facets = {name: self._count_values(searcher, name, docnums) for name in facet_names}
         if limit_all:
             return Hits(keys=[(kinds_col[d], ids_col[d]) for d in docnums], total=len(docnums))
         if sort == "date":
-            dates = self._column(searcher, "date", 0)
-            docnums = sorted(docnums, key=lambda d: (-(dates[d] or 0), d))
+            docnums = sorted(docnums, key=self._newest_first(searcher).__getitem__)  # stable: ties by docnum
         elif needles:
-            docnums = self._rank(searcher, docnums, text, needles)
+            docnums = self._rank(searcher, docnums, text, needles, page * per_page)
         window = docnums[(page - 1) * per_page : page * per_page]
         return Hits(keys=[(kinds_col[d], ids_col[d]) for d in window], total=len(docnums), facets=facets)
 
     def _count_values(self, searcher, name: str, docnums: list[int]) -> dict[str, int]:
         """How many of docnums carry each value of a facet ('kind' or a facet of the documents)."""
         values = self._column(searcher, "kind" if name == "kind" else f"f_{name}")
-        counts: dict[str, int] = {}
-        for docnum in docnums:
-            value = values[docnum]
-            if value:
-                counts[value] = counts.get(value, 0) + 1
-        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        counts = Counter(map(values.__getitem__, docnums))
+        return dict(sorted(((v, n) for v, n in counts.items() if v), key=lambda item: (-item[1], item[0])))
 
-    def _rank(self, searcher, docnums: list[int], text: str, needles: list[str]) -> list[int]:
-        """Exact title first, then the query within the title, then whole-word matches in the title."""
+    def _rank(self, searcher, docnums: list[int], text: str, needles: list[str], top: int) -> list[int]:
+        """Exact title first, then the query within the title, then whole-word matches in the title;
+        ties by title length, then index order. Only the first `top` are put in order (the rest
+        follow unordered): a page never needs more, and sorting thousands of candidates would."""
         whole = "".join(needles)
         words = {w for w in query_words(text) if len(w) > 1 or w.isascii()}
-        titles = self._column(searcher, "title", b"")
-        title_words = self._column(searcher, "words", b"")
-
-        def key(docnum: int):
-            title = titles[docnum].decode()
-            score = 0
-            if title == whole:
-                score += 1000
-            elif whole in title:
-                score += 100
-            if words:
-                score += 10 * len(words.intersection(title_words[docnum].decode().split()))
-            return (-score, len(title), docnum)
-
-        return sorted(docnums, key=key)
+        titles, _words, by_word, place = self._titles(searcher)
+        candidates = set(docnums)
+        scores: Counter = Counter()
+        for word in words:  # 10 for each of the query's words that is a word of the title
+            scores.update(dict.fromkeys(by_word.get(word, set()) & candidates, 10))
+        within = [d for d in docnums if whole in titles[d]]
+        scores.update(dict.fromkeys(within, 100))  # the query within the title: 100 ...
+        scores.update(dict.fromkeys([d for d in within if titles[d] == whole], 900))  # ... the title itself: 1000
+        ranked: list[int] = []
+        by_score: dict[int, list[int]] = {}
+        for docnum, score in scores.items():
+            by_score.setdefault(score, []).append(docnum)
+        groups = [by_score[score] for score in sorted(by_score, reverse=True)]
+        groups.append([d for d in docnums if d not in scores])
+        for group in groups:
+            if len(ranked) >= top:
+                ranked.extend(group)
+            else:
+                group.sort(key=place.__getitem__)
+                ranked.extend(group)
+        return ranked
 
 
 def _one_per_record(docnums: list[int], kinds_col: list, ids_col: list) -> list[int]:

@@ -8,17 +8,28 @@ inside a character or a marked word.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
 from portal.search.analysis import normalise
 
 
-def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=8192)
+def _normalised_char(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch).lower()
+
+
+def _normalised_with_map(text: str) -> tuple[str, list[int] | range]:
+    """text normalised character by character, and for each character of that the index of the
+    original character it came from (a range when every character stayed one character)."""
+    pieces = list(map(_normalised_char, text))
+    joined = "".join(pieces)
+    if len(joined) == len(text) and "" not in pieces:  # every character stayed one character
+        return joined, range(len(text))
     out: list[str] = []
     origin: list[int] = []
-    for index, ch in enumerate(text):
-        norm = unicodedata.normalize("NFKC", ch).lower()
+    for index, norm in enumerate(pieces):
         out.append(norm)
         origin.extend([index] * len(norm))
     return "".join(out), origin
