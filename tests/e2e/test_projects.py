@@ -140,3 +140,65 @@ def test_a_bad_report_is_shown_again_with_its_errors(new_page, live_server, pilo
     page.get_by_role("button", name="提交进展报告").click()
     expect(page.get_by_text("报告期结束日期不能早于开始日期。")).to_be_visible()
     expect(page.get_by_text("请写明本期进展（至少10字）。")).to_be_visible()
+
+
+def test_staff_and_a_reviewer_take_a_project_to_acceptance_in_the_browser(new_page, live_server, pilot, browser_log):
+    """Review, approval, a milestone and every later state change made on the staff and reviewer pages."""
+    from portal.auth.queries import user_by_id
+    from portal.db import get_db
+    from tests.factories import make_project
+
+    s = get_db().session(write=True)
+    try:
+        project = make_project(s, user_by_id(s, pilot["lead"]), state="applied")
+        s.commit()
+        project_id, reviewer_email = project.id, user_by_id(s, pilot["reviewer"]).email
+        staff_email = user_by_id(s, pilot["staff"]).email
+    finally:
+        s.close()
+
+    staff = new_page()
+    _login(staff, live_server, staff_email)
+    staff.goto(live_server(f"/staff/projects/{project_id}"))
+    staff.get_by_label("评审专家").select_option(value=str(pilot["reviewer"]))
+    staff.get_by_role("button", name="指派").click()
+    expect(staff.locator(".flash")).to_be_visible()
+    staff.get_by_role("button", name="开始评审").click()
+    expect(staff.locator(".project-state").first).to_have_text("评审中")
+
+    reviewer = new_page()
+    _login(reviewer, live_server, reviewer_email)
+    reviewer.goto(live_server("/review/projects"))
+    reviewer.get_by_role("link", name="枣庄退役电池梯次利用储能电站示范项目").click()
+    for key, score in (("c1", "90"), ("c2", "80"), ("c3", "70")):
+        reviewer.locator(f"#score_{key}").fill(score)
+    reviewer.get_by_role("button", name="提交评分").click()
+    expect(reviewer.locator("main")).to_contain_text("加权总分 81.5")  # 90×40% + 80×35% + 70×25%
+
+    staff.reload()
+    staff.get_by_role("button", name="批准立项").click()  # a reason is required: the browser refuses first
+    expect(staff.locator(".project-state").first).to_have_text("评审中")
+    staff.locator("#reason-approved").fill("专家评审通过，同意立项。")
+    staff.get_by_role("button", name="批准立项").click()
+    expect(staff.locator(".project-state").first).to_have_text("立项")
+    staff.get_by_label("里程碑").fill("储能系统并网")
+    staff.get_by_label("计划完成日期").fill("2026-09-30")
+    staff.get_by_label("交付成果").fill("并网验收单")
+    staff.get_by_role("button", name="添加里程碑").click()
+    expect(staff.locator(".project-milestones")).to_contain_text("储能系统并网")
+    for verb, state in (("开工建设", "建设中"), ("投入运行", "运行中")):
+        staff.get_by_role("button", name=verb).click()
+        expect(staff.locator(".project-state").first).to_have_text(state)
+    staff.locator("#reason-accepted").fill("验收专家组现场核查合格。")
+    staff.get_by_role("button", name="通过验收").click()
+    expect(staff.locator(".project-state").first).to_have_text("验收")
+    expect(staff.get_by_role("button", name="终止项目")).to_have_count(0)  # a final state has no way out
+
+    history = staff.locator(".project-history li")
+    expect(history).to_have_count(7)  # created, applied, under review, approved, construction, operating, accepted
+    expect(history.last).to_contain_text("运行中 → 验收")
+    expect(history.last).to_contain_text("验收专家组现场核查合格")
+
+    public = new_page()
+    public.goto(live_server(f"/projects/{project_id}"))
+    expect(public.locator(".project-state").first).to_have_text("验收")
