@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.auth import queries as auth_queries
 from portal.core import clock, roles
@@ -52,6 +52,8 @@ def directory(
         .join(Membership, Membership.enterprise_id == Enterprise.id)
         .where(Enterprise.status == "member")
         .order_by(Membership.number)
+        # the directory shows the tier, not the fee payments the membership otherwise brings along
+        .options(selectinload(Enterprise.membership).lazyload(Membership.payments))
     )
     if q:
         pattern = contains_pattern(q.strip())
