@@ -166,6 +166,6 @@ def review_form(criteria, **kwargs) -> FlaskForm:
         comment = TextAreaField(_l("总体意见"), validators=[Length(max=5000)])
 
     for c in criteria:
-        setattr(ReviewForm, f"score_{c.key}", StringField(f"{c.name}（{c.weight}%）"))
+        setattr(ReviewForm, f"score_{c.key}", StringField(_l("评分（0–100）")))  # the criterion is the legend
         setattr(ReviewForm, f"comment_{c.key}", StringField(_l("意见")))
     return ReviewForm(**kwargs)

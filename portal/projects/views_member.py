@@ -110,6 +110,9 @@ def edit(project_id: int):
     project = _own(project_id)
     if not access.is_lead(current_user, project):
         abort(403)  # a partner sees the project but never edits it
+    if request.method == "GET" and project.state not in states.EDITABLE:  # said on opening, not only on saving
+        flash(_("项目已提交，不能再修改。"), "warning")
+        return redirect(url_for("projects.account_detail", project_id=project.id))
     form = ProjectForm(calls=[project.call])
     if request.method == "GET":
         _fill(form, project)

@@ -28,7 +28,12 @@ def _figure(milli) -> str:
 
 @bp.context_processor
 def _project_globals() -> dict:
-    return {"type_choices": PROJECT_TYPES.choices, "public_states": states.PUBLIC, "all_states": states.STATES.codes}
+    return {
+        "type_choices": PROJECT_TYPES.choices,
+        "public_states": states.PUBLIC,
+        "final_states": states.FINAL,
+        "all_states": states.STATES.codes,
+    }
 
 
 @bp.get("/projects")
