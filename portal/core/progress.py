@@ -60,3 +60,40 @@ def finish(progress_id: str | None) -> None:
                     old.unlink(missing_ok=True)
             except OSError:
                 continue
+
+
+class PhaseBars:
+    """``fn(phase, done, total)`` shown on a terminal: one labelled bar per phase, in turn.
+
+    For commands (``flask outlets import``, ``flask search reindex``): each phase a long job goes
+    through (reading, validating, writing, indexing) gets its own bar as soon as it starts.
+    """
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self.labels = labels
+        self.phase: str | None = None
+        self.bar = None
+        self.pos = 0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        import click
+
+        if phase != self.phase:
+            self.close()
+            self.phase, self.pos = phase, 0
+            self.bar = click.progressbar(length=max(total, 1), label=self.labels.get(phase, phase))
+            self.bar.__enter__()
+        self.bar.length = max(total, done, 1)
+        self.bar.update(done - self.pos)
+        self.pos = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> PhaseBars:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -9,9 +9,17 @@ from flask.cli import AppGroup
 
 from portal import search
 from portal.core.actors import system
+from portal.core.progress import PhaseBars
 from portal.core.uow import run_in_transaction
 from portal.errors import DomainError
 
+PHASES = {
+    "reading": "读取文件 / reading",
+    "validating": "校验 / validating",
+    "writing": "写入 / writing",
+    "indexing": "更新索引 / indexing",
+    "loading": "重建索引：读取 / reindex: loading",
+}
 outlets_cli = AppGroup("outlets", help="回收服务网点 / Recycling service outlets.")
 
 
@@ -30,12 +38,7 @@ def import_command(path: Path, skip_invalid: bool, coords: str) -> None:
     from portal.outlets.importer import import_outlets
 
     data = path.read_bytes()
-    with click.progressbar(length=1, label="导入 / importing") as bar:
-
-        def progress(done: int) -> None:
-            bar.length = max(bar.length, done)
-            bar.update(done - bar.pos)
-
+    with PhaseBars(PHASES) as bars:
         try:
             report = run_in_transaction(
                 lambda s: import_outlets(
@@ -45,11 +48,13 @@ def import_command(path: Path, skip_invalid: bool, coords: str) -> None:
                     actor=system("cli:outlets import"),
                     skip_invalid=skip_invalid,
                     coordinate_system=coords,
-                    progress=progress,
+                    progress=bars,
                 )
             )
         except DomainError as err:
             raise click.ClickException(err.message) from None
+        if report.written:
+            search.catch_up(progress=bars)
     for error in report.errors[:200]:
         click.echo(f"第{error.row}行 [{error.column}] {error.message}", err=True)
     if len(report.errors) > 200:
@@ -58,8 +63,6 @@ def import_command(path: Path, skip_invalid: bool, coords: str) -> None:
         f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
         f"rejected {report.rejected}" + ("" if report.written else " — nothing written (use --skip-invalid)")
     )
-    if report.written:
-        search.catch_up()
     if report.errors and not report.written:
         raise SystemExit(1)
 

@@ -150,6 +150,11 @@ REPORT_WIDTHS = [8, 16, 14, 30, 60]
 REPORT_MAX_ERRORS = 50_000  # a 20 MB file could give millions; the first 50,000 are enough to fix it
 REPORT_MAX_AGE_S = 24 * 3600
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+PROGRESS_EVERY = 500  # rows between two progress reports
+# The upload page imports in its request: 10,000 rows take about 13 s (bench/imports.py), so this many
+# stay well inside a proxy's 60 s time-out; larger files are split or imported with the command.
+WEB_MAX_ROWS = 20_000
+Progress = Callable[[str, int, int], None]  # fn(phase, done, total)
 
 
 @dataclass
@@ -193,20 +198,36 @@ def import_outlets(
     skip_invalid: bool = False,
     coordinate_system: str = "wgs84",
     is_demo: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+    max_rows: int | None = None,
 ) -> ImportReport:
-    """Validate every row, then upsert by code through the outlet services (all or nothing unless skip_invalid)."""
+    """Validate every row, then upsert by code through the outlet services (all or nothing unless skip_invalid).
+
+    ``progress(phase, done, total)`` is told how far each phase is: "reading" (0 of 1, then 1 of 1),
+    "validating" and "writing" (rows done of rows, every PROGRESS_EVERY rows and at the end)."""
+    tell = progress or _silent
     members, existing = services.start_import(session, actor)
+    tell("reading", 0, 1)
     header, rows = read_rows(data, filename)
+    if max_rows is not None and len(rows) > max_rows:
+        raise FileError(
+            _(
+                "文件有 %(n)d 行数据，网页导入每次最多 %(max)d 行。请把文件分成几个较小的文件分别导入，"
+                "或请管理员用命令 flask outlets import 导入。",
+                n=len(rows),
+                max=max_rows,
+            )
+        )
+    tell("reading", 1, 1)
     report = ImportReport(filename=filename)
-    valid = _validated(session, header, rows, members, coordinate_system, report)
+    valid = _validated(session, header, rows, members, coordinate_system, report, tell)
     if report.errors and not skip_invalid:
         return report
     for done, values in enumerate(valid, start=1):
         outcome = services.import_row(session, actor, values, existing, is_demo=is_demo)
         setattr(report, outcome, getattr(report, outcome) + 1)
-        if progress and done % 500 == 0:
-            progress(done)
+        if done % PROGRESS_EVERY == 0 or done == len(valid):
+            tell("writing", done, len(valid))
     counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
     services.record_import(session, actor, filename, {**counts, "rejected": report.rejected})
     session.flush()
@@ -214,12 +235,20 @@ def import_outlets(
     return report
 
 
-def _validated(session: Session, header, rows, members: dict[str, int], coordinate_system: str, report) -> list[dict]:
+def _silent(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def _validated(
+    session: Session, header, rows, members: dict[str, int], coordinate_system: str, report, tell: Progress = _silent
+) -> list[dict]:
     """The clean values of every valid row; each invalid row is counted and its errors reported."""
     mapping = map_header(header)
     seen: dict[str, int] = {}
     valid: list[dict] = []
-    for number, cells in rows:
+    for checked, (number, cells) in enumerate(rows, start=1):
+        if checked % PROGRESS_EVERY == 0:
+            tell("validating", checked - 1, len(rows))
         raw = {key: (cells[i] if i < len(cells) else "") for i, key in mapping.items()}
         raw["coordinate_system"] = raw.get("coordinate_system") or coordinate_system
         try:
@@ -238,6 +267,7 @@ def _validated(session: Session, header, rows, members: dict[str, int], coordina
             continue
         seen[values["code"]] = number
         valid.append(values)
+    tell("validating", len(rows), len(rows))
     return valid
 
 

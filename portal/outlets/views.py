@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.core import clock, roles, uow
+from portal.core import clock, progress, roles, uow
 from portal.core.actors import is_staff, is_staff_reader
 from portal.core.enums import OUTLET_STATES
 from portal.core.paging import parse_paging
@@ -193,7 +193,7 @@ def mine():
     return render_template("outlets/mine.html", page=found, q=q.strip(), status=status, states=OUTLET_STATES.choices())
 
 
-def _import(form: ImportForm) -> importer.ImportReport:
+def _import(form: ImportForm, progress_id: str | None) -> importer.ImportReport:
     data, filename = importer.read_upload(form.file.data, current_app.config["UPLOAD_MAX_OUTLET_IMPORT"])
     return importer.import_outlets(
         uow.session(),
@@ -202,6 +202,8 @@ def _import(form: ImportForm) -> importer.ImportReport:
         actor=current_actor(),
         skip_invalid=bool(form.skip_invalid.data),
         coordinate_system=form.coordinate_system.data or "wgs84",
+        progress=lambda phase, done, total: progress.update(progress_id, done=done, total=total, phase=phase),
+        max_rows=importer.WEB_MAX_ROWS,
     )
 
 
@@ -209,12 +211,26 @@ def _import(form: ImportForm) -> importer.ImportReport:
 @staff_required
 def import_file():
     form = ImportForm()
-    report = submit(form, lambda: _import(form))
+    progress_id = request.form.get("progress_id") or None
+    try:
+        report = submit(form, lambda: _import(form, progress_id))
+    finally:
+        progress.finish(progress_id)
     # The error report is kept as a file (not in the database) so that the rollback below keeps it.
     token = importer.save_error_report(current_actor().id, report) if report and report.errors else None
     # nothing written: answer 422 so the unit of work rolls back
     status = 422 if report is not None and not report.written else form_status(form)
-    return render_template("outlets/import.html", form=form, report=report, report_token=token), status
+    page = render_template(
+        "outlets/import.html", form=form, report=report, report_token=token, max_rows=importer.WEB_MAX_ROWS
+    )
+    return page, status
+
+
+@bp.get("/staff/outlets/import/progress/<progress_id>")
+@staff_required
+def import_progress(progress_id: str):
+    """How far the upload with that (browser-made, random) id is, for the page to show."""
+    return jsonify(progress.read(progress_id) or {"done": 0, "total": 0, "phase": "waiting"})
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

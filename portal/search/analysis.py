@@ -11,6 +11,7 @@ The domain dictionary under content/search/ teaches jieba the field's terms (铅
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -86,10 +87,12 @@ def gram_tokens(text: str) -> Iterator[tuple[str, int, int, int]]:
             yield run, pos, start, start + len(run)
             pos += 1
         else:
+            last = len(run) - 1
             for i, ch in enumerate(run):
-                yield ch, pos, start + i, start + i + 1
-                if i + 1 < len(run):
-                    yield run[i : i + 2], pos, start + i, start + i + 2
+                at = start + i
+                yield ch, pos, at, at + 1
+                if i < last:
+                    yield run[i : i + 2], pos, at, at + 2
                 pos += 1
 
 
@@ -127,14 +130,20 @@ def compact(text: str) -> str:
 
 def query_words(text: str) -> list[str]:
     """jieba's search-mode words and the letter/digit runs of text (for ranking by whole words)."""
-    tokenizer = jieba_instance()
     words: list[str] = []
     for kind, run, _s, _e in runs(text):
         if kind == "alnum":
             words.append(run)
         elif kind == "cjk":
-            words.extend(w for w in tokenizer.cut_for_search(run, HMM=False) if w.strip())
+            words.extend(_run_words(run))
     return words
+
+
+@functools.lru_cache(maxsize=50_000)
+def _run_words(run: str) -> tuple[str, ...]:
+    """jieba's search-mode words of one CJK run (jieba without HMM is deterministic, and outlet names
+    and addresses repeat their runs a lot: an import of 10,000 outlets cuts each distinct run once)."""
+    return tuple(w for w in jieba_instance().cut_for_search(run, HMM=False) if w.strip())
 
 
 class _PortalTokenizer(Tokenizer):

@@ -8,22 +8,17 @@ import click
 from flask.cli import AppGroup
 
 from portal import search
+from portal.core.progress import PhaseBars
 
+PHASES = {"loading": "读取记录 / loading records", "writing": "写入索引 / writing the index"}
 search_cli = AppGroup("search", help="全文检索索引 / Search index.")
 
 
 @search_cli.command("reindex")
 def reindex_command() -> None:
     """Rebuild this machine's index from the database."""
-    with click.progressbar(length=1, label="重建索引 / reindexing") as bar:
-        state = {"done": 0}
-
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - state["done"])
-            state["done"] = done
-
-        count = search.reindex(progress)
+    with PhaseBars(PHASES) as bars:
+        count = search.reindex(bars)
     click.echo(f"indexed {count} documents")
 
 

@@ -32,6 +32,7 @@ from portal.search.models import SearchOutboxEntry
 from portal.search.sources import SOURCES
 
 HOLE_PATIENCE_SECONDS = 120
+Progress = Callable[[str, int, int], None]  # fn(phase, done, total)
 
 
 def enqueue(session: Session, kind: str, object_id: int) -> None:
@@ -103,17 +104,21 @@ def _apply(session: Session, pairs: Iterable[tuple[str, int]]) -> None:
         engine().write(upserts, deletes)
 
 
-def catch_up(*, batch: int = 2000, blocking: bool = True) -> int:
-    """Apply outbox rows not yet applied on this machine; returns how many rows were applied."""
+def catch_up(*, batch: int = 2000, blocking: bool = True, progress: Progress | None = None) -> int:
+    """Apply outbox rows not yet applied on this machine; returns how many rows were applied.
+
+    ``progress("indexing", done, total)`` is told after each batch (total: the rows pending at the
+    start, or more when more arrived meanwhile)."""
     from portal.db import get_db
 
     if _read_state().get("schema") != SCHEMA_VERSION:
         # The index was written by a version of the portal with another schema: rebuild it.
-        return reindex()
+        return reindex(progress)
     applied = 0
     with indexer_lock(blocking) as locked:
         if not locked:
             return 0
+        pending = _pending(progress)
         while True:
             state = _read_state()
             last_id, holes = state["last_id"], {int(k): v for k, v in state["holes"].items()}
@@ -142,8 +147,28 @@ def catch_up(*, batch: int = 2000, blocking: bool = True) -> int:
             state = {"last_id": new_last, "holes": {str(k): v for k, v in holes.items()}}
             _expire_holes(state, holes)
             applied += len(rows)
+            if progress:
+                pending = max(pending, applied)
+                progress("indexing", applied, pending)
             if len(rows) < batch:
                 return applied
+
+
+def _pending(progress: Progress | None) -> int:
+    """How many outbox rows this machine has not applied yet (counted only when someone is told)."""
+    from portal.db import get_db
+
+    if progress is None:
+        return 0
+    state = _read_state()
+    holes = [int(k) for k in state["holes"]]
+    condition = SearchOutboxEntry.id > state["last_id"]
+    if holes:
+        condition = or_(condition, SearchOutboxEntry.id.in_(holes))
+    with get_db().session(write=False) as session:
+        total = session.scalar(select(func.count()).select_from(SearchOutboxEntry).where(condition)) or 0
+    progress("indexing", 0, total)
+    return total
 
 
 def _expire_holes(state: dict, holes: dict[int, float]) -> None:
@@ -154,28 +179,38 @@ def _expire_holes(state: dict, holes: dict[int, float]) -> None:
     _write_state(state)
 
 
-def reindex(progress: Callable[[int, int], None] | None = None, *, chunk: int = 1000) -> int:
-    """Rebuild the whole index from the database; returns the number of documents."""
+def reindex(progress: Progress | None = None, *, chunk: int = 1000) -> int:
+    """Rebuild the whole index from the database; returns the number of documents.
+
+    ``progress(phase, done, total)`` is told how far "loading" (records read of records) is after
+    each chunk, then "writing" (0 of the documents, then all of them, once committed)."""
     from portal.db import get_db
 
+    tell = progress or _silent
     with indexer_lock() as _locked, get_db().session(write=False) as session:
         start_id = session.scalar(select(func.max(SearchOutboxEntry.id))) or 0
         total = sum(source.count(session) for source in SOURCES.values())
         done = 0
         engine().recreate()
         documents: list[SearchDocument] = []
+        tell("loading", 0, total)
         for source in SOURCES.values():
             ids = list(source.all_ids(session))
             for i in range(0, len(ids), chunk):
                 part = ids[i : i + chunk]
                 documents.extend(d for d in source.load(session, part).values() if d is not None)
                 done += len(part)
-                if progress:
-                    progress(done, total)
+                tell("loading", done, max(total, done))
+        tell("writing", 0, len(documents))
         engine().write(documents, [])  # one commit, one segment: no merging afterwards
+        tell("writing", len(documents), len(documents))
         _write_state({"last_id": start_id, "holes": {}})
     catch_up()  # what changed while rebuilding
     return done
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    return None
 
 
 # --- checking ----------------------------------------------------------------------------------
