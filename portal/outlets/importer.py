@@ -223,10 +223,15 @@ def import_outlets(
     valid = _validated(session, header, rows, members, coordinate_system, report, tell)
     if report.errors and not skip_invalid:
         return report
+    created = []
     for done, values in enumerate(valid, start=1):
         outcome = services.import_row(session, actor, values, existing, is_demo=is_demo)
         setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome == "created":
+            created.append(existing[values["code"]])
         if done % PROGRESS_EVERY == 0 or done == len(valid):
+            services.queue_new(session, created)  # one flush per batch, not one per new outlet
+            created = []
             tell("writing", done, len(valid))
     counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
     services.record_import(session, actor, filename, {**counts, "rejected": report.rejected})

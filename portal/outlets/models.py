@@ -62,3 +62,5 @@ class OutletStatusChange(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     actor_label: Mapped[str] = mapped_column(String(254), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # lets a new outlet and its first entry be written in one flush (an import flushes once per batch)
+    outlet: Mapped[Outlet] = relationship()

@@ -54,10 +54,9 @@ def _record_status(session: Session, outlet: Outlet, to_status: str, actor, reas
     outlet.status = to_status
     if new:
         session.add(outlet)
-        session.flush()  # the history entry needs the outlet's id
     session.add(
         OutletStatusChange(
-            outlet_id=outlet.id,
+            outlet=outlet,
             from_status=previous,
             to_status=to_status,
             actor_label=actor_label(actor),
@@ -76,13 +75,17 @@ def _next_status(outlet: Outlet, asked: str | None, changed) -> str | None:
     return None
 
 
-def _insert(session: Session, actor, values: dict, *, reason: str, is_demo: bool) -> Outlet:
-    """Add an outlet from clean values, with its first history entry, queued for the index."""
+def _insert(session: Session, actor, values: dict, *, reason: str, is_demo: bool, batch: bool = False) -> Outlet:
+    """Add an outlet from clean values, with its first history entry, queued for the index.
+
+    In a batch (an import) the caller flushes and queues the new outlets together (``queue_new``)."""
     values = dict(values)
     status = values.pop("status") or "pending"
     outlet = Outlet(**values, status=None, is_demo=is_demo)
     _record_status(session, outlet, status, actor, reason)
-    search.enqueue(session, KIND, outlet.id)
+    if not batch:
+        session.flush()  # the index's queue needs the outlet's id
+        search.enqueue(session, KIND, outlet.id)
     return outlet
 
 
@@ -203,11 +206,18 @@ def import_row(session: Session, actor, values: dict, existing: dict[str, Outlet
     """Upsert one validated import row by code: "created", "updated" or "unchanged" (existing is kept current)."""
     outlet = existing.get(values["code"])
     if outlet is None:
-        existing[values["code"]] = _insert(session, actor, values, reason=IMPORTED, is_demo=is_demo)
+        existing[values["code"]] = _insert(session, actor, values, reason=IMPORTED, is_demo=is_demo, batch=True)
         return "created"
     values = dict(values)
     status = values.pop("status")
     return "updated" if _apply(session, actor, outlet, values, status, reason=IMPORTED, moved=IMPORTED) else "unchanged"
+
+
+def queue_new(session: Session, outlets: list[Outlet]) -> None:
+    """Write a batch of imported outlets in one flush and queue the new ones for the index."""
+    session.flush()
+    for outlet in outlets:
+        search.enqueue(session, KIND, outlet.id)
 
 
 def start_import(session: Session, actor) -> tuple[dict[str, int], dict[str, Outlet]]:
