@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run serve test lint format bench bench-pages bench-registry bench-ledger bench-pdf bench-load venv system-deps system-deps-test db demo translations clean
+.PHONY: run serve test lint format bench bench-imports bench-pages bench-registry bench-ledger bench-pdf bench-load venv system-deps system-deps-test db demo translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -48,10 +48,15 @@ format: venv
 
 bench: venv system-deps
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 	$(BIN)/python bench/registry.py $(BENCH_ARGS)
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/pdf.py $(BENCH_ARGS)
+
+# Imports and reindex as the command's user waits (subprocesses on a scratch folder), beside start-up and a plain insert.
+bench-imports: venv
+	$(BIN)/python bench/imports.py
 
 # The public pages in-process, kept answers and computed ones, beside a bare Flask app; BENCH_ARGS=--profile for shares.
 bench-pages: venv
