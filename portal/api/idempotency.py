@@ -20,13 +20,14 @@ import re
 
 from flask import Response, current_app, request
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from portal import jobs
 from portal.api.caller import api_actor, caller_key
 from portal.api.models import IdempotentRequest
 from portal.core import audit, clock, uow
 from portal.core.actors import TokenActor
+from portal.core.pipeline import pipelined
 from portal.errors import DomainError, api_error
 
 HEADER = "Idempotency-Key"
@@ -55,13 +56,19 @@ def _checked_key(raw: str) -> str:
     return key
 
 
-def _kept(session, who: str, key: str) -> IdempotentRequest | None:
-    return session.scalar(
-        select(IdempotentRequest).where(IdempotentRequest.caller == who, IdempotentRequest.key == key)
-    )
+# Statements built once (every POST runs them): the kept answer's columns, the row.
+KEPT = select(IdempotentRequest.fingerprint, IdempotentRequest.status, IdempotentRequest.body).where(
+    IdempotentRequest.caller == bindparam("who"), IdempotentRequest.key == bindparam("key")
+)
+KEEP = insert(IdempotentRequest.__table__).inline()  # inline: no RETURNING, so it may be pipelined
 
 
-def _replay(kept: IdempotentRequest) -> Response:
+def _kept(session, who: str, key: str):
+    """The kept answer (fingerprint, status, body) of this caller's key, or None."""
+    return session.execute(KEPT, {"who": who, "key": key}).first()
+
+
+def _replay(kept) -> Response:
     response = Response(kept.body, status=kept.status, mimetype="application/json")
     response.headers[REPLAYED] = "true"
     return response
@@ -70,14 +77,8 @@ def _replay(kept: IdempotentRequest) -> Response:
 def _audit_call(session, actor, status: int, key: str | None) -> None:
     """Attribute a writing call to its token in the audit log."""
     if isinstance(actor, TokenActor):
-        audit.record(
-            session,
-            actor,
-            "api.call",
-            "api_token",
-            actor.token_id,
-            after={"method": request.method, "path": request.path, "status": status, "idempotency_key": key},
-        )
+        after = {"method": request.method, "path": request.path, "status": status, "idempotency_key": key}
+        audit.append(session, actor, "api.call", "api_token", actor.token_id, after=after)
 
 
 def idempotent(view):
@@ -116,23 +117,22 @@ def idempotent(view):
             uow.discard_request()
             session = uow.session()
             if _kept(session, who, key) is None:
-                session.add(_row(who, key, print_, response))
+                session.execute(KEEP, _row(who, key, print_, response))
             uow.commit()
             return response
         if response.status_code < 500:
-            session.add(_row(who, key, print_, response))
-            if response.status_code < 400:
-                _audit_call(session, api_actor(), response.status_code, key)
-            session.flush()
+            with pipelined(session):  # the answer and the audit entry in one round trip (PostgreSQL)
+                session.execute(KEEP, [_row(who, key, print_, response)])
+                if response.status_code < 400:
+                    _audit_call(session, api_actor(), response.status_code, key)
         return response
 
     return wrapper
 
 
-def _row(who: str, key: str, print_: str, response: Response) -> IdempotentRequest:
-    return IdempotentRequest(
-        caller=who, key=key, fingerprint=print_, status=response.status_code, body=response.get_data(as_text=True)
-    )
+def _row(who: str, key: str, print_: str, response: Response) -> dict:
+    body = response.get_data(as_text=True)
+    return {"caller": who, "key": key, "fingerprint": print_, "status": response.status_code, "body": body}
 
 
 def apply(app, blueprint_name: str) -> None:

@@ -11,24 +11,47 @@ import datetime as dt
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session, joinedload
 
 from portal.core import audit, clock, money
 from portal.core.actors import is_staff, require_staff
 from portal.errors import DomainError
 from portal.ledger import accounts, amounts, journal, rules
 from portal.ledger.journal import Line, Posting
-from portal.ledger.models import Deposit, DepositAllocation, LedgerAccount, LedgerTransaction
+from portal.ledger.models import Deposit, DepositAllocation, DepositRule, LedgerAccount, LedgerTransaction
 from portal.registry.services import Problems
 
 MAX_BATCH = 10_000
 BILLABLE_STATES = ("new", "in_vehicle")
 
 
-def payer_of(session: Session, actor, enterprise_id: int | None) -> int:
-    """The paying enterprise: the caller's own (members, tokens), or the member staff name."""
-    from portal.members.queries import in_good_standing
+def _standing_query():
+    from portal.members.models import Enterprise, Membership
+
+    return (
+        select(Membership.state, DepositRule)
+        .select_from(Enterprise)
+        .join(Membership, Membership.enterprise_id == Enterprise.id)
+        .outerjoin(DepositRule, DepositRule.id == rules.latest_id(bindparam("day")))
+        .where(Enterprise.id == bindparam("payer"), Enterprise.status == "member")
+        .options(joinedload(DepositRule.rates))
+    )
+
+
+_STATEMENTS: dict[str, object] = {}  # built on first use (the members' and registry's models load later)
+
+
+def _statement(name: str, build):
+    if name not in _STATEMENTS:
+        _STATEMENTS[name] = build()
+    return _STATEMENTS[name]
+
+
+def payer_and_rule(session: Session, actor, enterprise_id: int | None, day: dt.date) -> tuple[int, DepositRule]:
+    """The paying enterprise (the caller's own, for members and tokens, or the member staff name) and the
+    rule version in force on day: one query for the payer's standing and the rule with its rates."""
+    from portal.members.standing import GOOD_STATES
 
     own = getattr(actor, "enterprise_id", None) if getattr(actor, "is_member", False) else None
     chosen = own if own is not None else (enterprise_id if is_staff(actor) else None)
@@ -37,12 +60,16 @@ def payer_of(session: Session, actor, enterprise_id: int | None) -> int:
             _("请选择缴纳押金的会员单位。") if is_staff(actor) else _("只有会员单位可以缴纳押金。"),
             {"payer": _("请选择缴纳押金的会员单位。")},
         )
-    # One rule for members, the pages and the API alike: a suspended or lapsed membership pays no deposit.
-    if not in_good_standing(session, chosen):
+    row = session.execute(_statement("standing", _standing_query), {"payer": chosen, "day": day}).unique().first()
+    # One rule for members, the pages and the API alike (``members.standing``): a suspended or lapsed
+    # membership pays no deposit.
+    if row is None or row[0] not in GOOD_STATES:
         raise DomainError(
             _("缴纳押金的须是会员资格有效的会员单位。"), {"payer": _("缴纳押金的须是会员资格有效的会员单位。")}
         )
-    return chosen
+    if row[1] is None:
+        raise DomainError(_("押金制度在%(day)s尚无生效的规则，不能计收押金。", day=day.isoformat()))
+    return chosen, row[1]
 
 
 def _normalized(raw) -> str:
@@ -63,24 +90,14 @@ def bill_deposits(
 ) -> list[Deposit]:
     """Bill the deposit on each pack (registered packs only), all or none; returns the deposits, one per
     code given and in the same order (a duplicate code is refused, so the two lists match)."""
-    from portal.registry import access
-    from portal.registry.queries import batteries_by_codes, recoded_products
-
     if not pack_codes:
         raise DomainError(_("没有要计收押金的电池包。"), {"codes": _("至少需要一个电池编码。")})
     if len(pack_codes) > MAX_BATCH:
         raise DomainError(_("一次最多计收%(n)d个电池包。", n=MAX_BATCH), {"codes": _("超过%(n)d项。", n=MAX_BATCH)})
-    payer = payer_of(session, actor, payer_enterprise_id)
     day = on or clock.today()
-    rule = rules.in_force(session, day)
-    if rule is None:
-        raise DomainError(_("押金制度在%(day)s尚无生效的规则，不能计收押金。", day=day.isoformat()))
+    payer, rule = payer_and_rule(session, actor, payer_enterprise_id, day)
     wanted = [_normalized(c) for c in pack_codes]
-    found = batteries_by_codes(session, set(wanted))
-    ids = [b.id for b in found.values()]
-    parties = access.party_battery_ids(session, payer, ids)
-    recoded = recoded_products(session, ids)
-    existing = _deposits_of(session, ids)
+    found, parties, recoded, existing = _candidates(session, payer, wanted)
     states = states_now(session, found.values())
     problems, seen = Problems(batch), set()
     chosen = []
@@ -116,14 +133,8 @@ def bill_deposits(
     # Recorded before the journal's lock is taken (it rolls back with the rest if posting fails): the
     # lock is held to the commit, so every statement moved out of it is time other writers do not wait.
     total = sum(p.lines[0].amount_fen for p in postings)
-    audit.record(
-        session,
-        actor,
-        "ledger.deposits_billed",
-        "enterprise",
-        payer,
-        after={"packs": len(postings), "total_fen": total},
-    )
+    after = {"packs": len(postings), "total_fen": total}
+    audit.append(session, actor, "ledger.deposits_billed", "enterprise", payer, after=after)
     try:
         txn_ids = journal.post_many(session, actor, postings, demo=demo)
     except journal.AlreadyPosted as err:  # billed by a concurrent writer since the checks above read
@@ -150,11 +161,47 @@ def bill_deposits(
                 setattr(old, name, value)
         else:
             fresh.append({"battery_id": battery.id, "bill_round": 0, "settle_round": 0, "is_demo": demo, **values})
-    if fresh:
-        session.execute(insert(Deposit.__table__), fresh)
+    billed = {d.battery_id: d for d in existing.values()}
+    if fresh:  # one INSERT ... RETURNING for the rows and the objects (no second read)
+        made = session.scalars(insert(Deposit).returning(Deposit, sort_by_parameter_order=True), fresh)
+        billed.update({d.battery_id: d for d in made})
     session.flush()
-    billed = _deposits_of(session, [b.id for b in chosen])
     return [billed[b.id] for b in chosen]  # in the order of the codes given (all were billed, or none)
+
+
+def _candidates_query():
+    from portal.registry.models import Battery, BatteryLink, BatteryParty
+
+    payer = bindparam("payer")
+    party = select(BatteryParty.battery_id).where(
+        BatteryParty.battery_id == Battery.id, BatteryParty.enterprise_id == payer
+    )
+    linked = select(BatteryLink.product_id).where(BatteryLink.product_id == Battery.id)
+    return (
+        select(Battery, Deposit, party.exists(), linked.exists())
+        .outerjoin(Deposit, Deposit.battery_id == Battery.id)
+        .where(Battery.code.in_(bindparam("codes", expanding=True)))
+    )
+
+
+def _candidates(session: Session, payer: int, wanted) -> tuple[dict, set[int], set[int], dict[int, Deposit]]:
+    """The packs of these codes, which the payer is a party to, which are re-coded products, and their
+    deposits: one query per 900 codes (found by code, party ids, re-coded ids, deposits by battery id)."""
+    found, parties, recoded, existing = {}, set(), set(), {}
+    ordered = sorted({c for c in wanted if c})
+    for start in range(0, len(ordered), 900):
+        rows = session.execute(
+            _statement("candidates", _candidates_query), {"payer": payer, "codes": ordered[start : start + 900]}
+        )
+        for battery, deposit, is_party, is_linked in rows:
+            found[battery.code] = battery
+            if is_party:
+                parties.add(battery.id)
+            if is_linked:
+                recoded.add(battery.id)
+            if deposit is not None:
+                existing[battery.id] = deposit
+    return found, parties, recoded, existing
 
 
 def states_now(session: Session, batteries) -> dict[int, str]:
@@ -193,15 +240,6 @@ def _bill_refusal(code, battery, payer, parties, recoded, existing, seen, rule, 
     if amount <= 0:
         return _("按现行规则计得的押金不足1分，不能计收。")
     return None
-
-
-def _deposits_of(session: Session, battery_ids) -> dict[int, Deposit]:
-    found: dict[int, Deposit] = {}
-    ordered = sorted(set(battery_ids))
-    for start in range(0, len(ordered), 900):
-        chunk = ordered[start : start + 900]
-        found.update({d.battery_id: d for d in session.scalars(select(Deposit).where(Deposit.battery_id.in_(chunk)))})
-    return found
 
 
 def account_balance(session: Session, kind: str, enterprise_id: int | None = None) -> int:

@@ -14,14 +14,15 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import BigInteger, String, bindparam, insert, literal, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from portal.core import clock, money
 from portal.core.actors import actor_label
+from portal.core.pipeline import pipelined
 from portal.errors import Conflict, DomainError
 from portal.ledger import accounts
 from portal.ledger.models import ClosedMonth, LedgerAccount, LedgerLine, LedgerTransaction
@@ -160,7 +161,7 @@ def check_shape(posting: Posting) -> None:
 def lock(session: Session) -> None:
     """Take the journal's write lock (PostgreSQL; SQLite writers already hold the database's)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f'LOCK TABLE "{JOURNAL}" IN EXCLUSIVE MODE'))
+        session.execute(LOCK_PG)
 
 
 def closed_months(session: Session) -> set[str]:
@@ -175,20 +176,65 @@ def head(session: Session) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def _accounts(session: Session, codes: set[str]) -> dict[str, dict]:
+@dataclass
+class Book:
+    """What a posting decides on, read under the lock: the head, keys already posted, closed months, accounts."""
+
+    last_id: int = 0
+    prev_hash: str = GENESIS
+    posted: dict[str, int] = field(default_factory=dict)  # key -> transaction id
+    closed: set[str] = field(default_factory=set)
+    accounts: dict[str, dict] = field(default_factory=dict)  # code -> {id, normal, debits, credits}
+
+
+def _book_query():
+    t, a, m = LedgerTransaction.__table__, LedgerAccount.__table__, ClosedMonth.__table__
+    top = select(t.c.id, t.c.hash).order_by(t.c.id.desc()).limit(1).subquery()
+    none, zero = literal(None, String), literal(0, BigInteger)
+    keys, months, codes = (bindparam(name, expanding=True) for name in ("keys", "months", "codes"))
+    return union_all(
+        select(literal("h", String), top.c.id, top.c.hash, none, zero, zero),
+        select(literal("k", String), t.c.id, t.c.key, none, zero, zero).where(t.c.key.in_(keys)),
+        select(literal("m", String), zero, m.c.month, none, zero, zero).where(m.c.month.in_(months)),
+        select(literal("a", String), a.c.id, a.c.code, a.c.normal, a.c.debits_fen, a.c.credits_fen).where(
+            a.c.code.in_(codes)
+        ),
+    )
+
+
+# Built once (every posting runs them): the read under the lock, and the accounts' update.
+BOOK = _book_query()
+KEYS = select(LedgerTransaction.key, LedgerTransaction.id).where(
+    LedgerTransaction.key.in_(bindparam("keys", expanding=True))
+)
+LOCK_PG = text(f'LOCK TABLE "{JOURNAL}" IN EXCLUSIVE MODE')
+UPDATE_ACCOUNTS = (
+    update(LedgerAccount.__table__)
+    .where(LedgerAccount.__table__.c.id == bindparam("account_id"))
+    .values(debits_fen=bindparam("debits"), credits_fen=bindparam("credits"))
+)
+
+
+def read_book(session: Session, keys: Sequence[str], months: set[str], codes: set[str]) -> Book:
+    """The head, the keys (the first 900) and months among those given, and the accounts named: one round trip."""
+    book = Book()
+    params = {"keys": list(keys[:900]), "months": sorted(months), "codes": sorted(codes)}
+    for kind, id_, name, normal, debits, credits in session.execute(BOOK, params):
+        if kind == "h":
+            book.last_id, book.prev_hash = id_, name
+        elif kind == "k":
+            book.posted[name] = id_
+        elif kind == "m":
+            book.closed.add(name)
+        else:
+            book.accounts[name] = {"id": id_, "normal": normal, "debits": debits, "credits": credits}
+    for start in range(900, len(keys), 900):  # only batches of more than 900 postings
+        book.posted.update(dict(session.execute(KEYS, {"keys": list(keys[start : start + 900])}).all()))
+    return book
+
+
+def _open_accounts(session: Session, found: dict[str, dict], codes: set[str]) -> dict[str, dict]:
     """The accounts named, created where missing: code -> {id, normal, debits, credits}."""
-    found = {
-        row.code: {"id": row.id, "normal": row.normal, "debits": row.debits_fen, "credits": row.credits_fen}
-        for row in session.execute(
-            select(
-                LedgerAccount.id,
-                LedgerAccount.code,
-                LedgerAccount.normal,
-                LedgerAccount.debits_fen,
-                LedgerAccount.credits_fen,
-            ).where(LedgerAccount.code.in_(codes))
-        )
-    }
     for missing in sorted(codes - set(found)):
         kind, enterprise_id = accounts.parse(missing)  # type: ignore[misc]
         normal = accounts.NORMAL[kind]
@@ -213,27 +259,23 @@ def post_many(session: Session, actor, postings: Sequence[Posting], *, demo: boo
         return []
     for posting in postings:
         check_shape(posting)
+    keys = [p.key for p in postings]
+    codes = {line.account for p in postings for line in p.lines}
     lock(session)
-    closed = closed_months(session)
+    state = read_book(session, keys, {month_of(p.posted_on) for p in postings}, codes)
     for posting in postings:
-        if month_of(posting.posted_on) in closed:
+        if month_of(posting.posted_on) in state.closed:
             raise DomainError(
                 _("%(month)s已结账，不能再记入该月的凭证。", month=month_of(posting.posted_on)),
                 {"posted_on": _("该月已结账。")},
             )
-    keys = [p.key for p in postings]
     if len(set(keys)) != len(keys):
         raise DomainError(_("同一批次中有重复的业务。"))
-    for start in range(0, len(keys), 900):
-        row = session.execute(
-            select(LedgerTransaction.key, LedgerTransaction.id).where(
-                LedgerTransaction.key.in_(keys[start : start + 900])
-            )
-        ).first()
-        if row:
-            raise AlreadyPosted(row[0], row[1])
-    book = _accounts(session, {line.account for p in postings for line in p.lines})
-    last_id, prev_hash = head(session)
+    for key in keys:
+        if key in state.posted:
+            raise AlreadyPosted(key, state.posted[key])
+    book = _open_accounts(session, state.accounts, codes)
+    last_id, prev_hash = state.last_id, state.prev_hash
     label, now = actor_label(actor), clock.now()
     txn_rows, line_rows, ids = [], [], []
     for posting in postings:
@@ -273,16 +315,12 @@ def post_many(session: Session, actor, postings: Sequence[Posting], *, demo: boo
             for line in posting.lines
         )
     # Core inserts (many rows per statement), not the ORM's bulk path: a 10,000-pack batch is 30,000 rows.
-    session.execute(insert(LedgerTransaction.__table__), txn_rows)
-    session.execute(insert(LedgerLine.__table__), line_rows)
-    # One executemany for every account touched (psycopg sends it as one pipeline, not a round trip each).
-    table = LedgerAccount.__table__
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("account_id"))
-        .values(debits_fen=bindparam("debits"), credits_fen=bindparam("credits")),
-        [{"account_id": a["id"], "debits": a["debits"], "credits": a["credits"]} for a in book.values()],
-    )
+    # Sent together (one round trip on PostgreSQL): the journal's lock is held until the commit.
+    accounts_now = [{"account_id": a["id"], "debits": a["debits"], "credits": a["credits"]} for a in book.values()]
+    with pipelined(session):
+        session.execute(insert(LedgerTransaction.__table__).inline(), txn_rows)
+        session.execute(insert(LedgerLine.__table__).inline(), line_rows)
+        session.execute(UPDATE_ACCOUNTS, accounts_now)
     return ids
 
 

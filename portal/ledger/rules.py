@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core import audit, clock, money
@@ -41,21 +41,30 @@ def rules(session: Session) -> list[DepositRule]:
     return list(session.scalars(select(DepositRule).order_by(DepositRule.effective_from.desc())))
 
 
-def in_force(session: Session, day: dt.date) -> DepositRule | None:
-    """The version in force on day (the latest that took effect on or before it)."""
-    latest = (
+def latest_id(day):
+    """The id of the version in force on day (a date or a bind parameter), as a scalar subquery."""
+    return (
         select(DepositRule.id)
         .where(DepositRule.effective_from <= day)
         .order_by(DepositRule.effective_from.desc())
         .limit(1)
         .scalar_subquery()
     )
+
+
+def _in_force_query():
     # The version and its rates in one round trip (a selectin load of the rates would be a second).
     return (
-        session.scalars(select(DepositRule).where(DepositRule.id == latest).options(joinedload(DepositRule.rates)))
-        .unique()
-        .first()
+        select(DepositRule).where(DepositRule.id == latest_id(bindparam("day"))).options(joinedload(DepositRule.rates))
     )
+
+
+IN_FORCE = _in_force_query()  # built once: every posting asks
+
+
+def in_force(session: Session, day: dt.date) -> DepositRule | None:
+    """The version in force on day (the latest that took effect on or before it)."""
+    return session.scalars(IN_FORCE, {"day": day}).unique().first()
 
 
 def _fen(raw: str, name: str, errors: dict[str, str]) -> int | None:

@@ -147,3 +147,24 @@ def test_codes_are_shown_in_words_and_fen_as_yuan(client, login, admin_email):
     assert "会员单位" in html  # the tier's code named as the object
     _, html = _page(client, "?action=outlet.import")
     assert "批量导入" in html and "#import" not in html and "<dt>文件</dt>" in html
+
+
+def test_append_writes_the_entry_record_would_without_a_flush(session, at):
+    """The Core path of hot API calls records the same entry as the ORM path: actor, label, time, values."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    admin = make_user(session, "admin", name="王管理")
+    at("2026-11-20 09:00")
+    when = dt.date(2026, 11, 20)
+    audit.record(session, admin, "ledger.deposits_billed", "enterprise", 7, None, {"packs": 2, "on": when})
+    audit.append(session, admin, "ledger.deposits_billed", "enterprise", 7, None, {"packs": 2, "on": when})
+    session.commit()
+    entries = session.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.id)).all()
+    assert len(entries) == 2
+    fields = ("at", "actor_id", "actor_label", "action", "object_type", "object_id", "before", "after")
+    first, second = ({name: getattr(e, name) for name in fields} for e in entries)
+    assert first == second
+    assert second["actor_id"] == admin.id and second["object_id"] == "7"
+    assert second["after"] == {"packs": 2, "on": "2026-11-20"}

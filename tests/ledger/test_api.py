@@ -162,3 +162,40 @@ def test_a_suspended_member_bills_no_deposit_through_its_token(scheme, api, sess
     assert refused.status_code == 422
     assert "会员资格有效" in refused.get_json()["error"]["message"]
     assert _count(session) == 0
+
+
+def test_one_pack_a_call_is_the_lean_path_and_still_writes_every_record(scheme, api, session, app):
+    """The single posting's statements stay few (issue 11: 21 before the lean path), and it still keeps the
+    idempotent answer and both audit entries, with the values audit.record would have written."""
+    from sqlalchemy import event, select
+
+    from portal.api.models import IdempotentRequest
+    from portal.core.audit import AuditEntry
+
+    assert bill(scheme, api, new_pack(scheme, api)).status_code == 201  # the payer's accounts exist from here
+    code = new_pack(scheme, api)
+    engine = app.extensions["portal_db"].engine
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        answer = api("POST", "/deposits", scheme.maker_token, json={"code": code}, key="lean-1")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert answer.status_code == 201, answer.get_json()
+    assert len([s for s in sent if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]) <= 13, sent
+    item = answer.get_json()["items"][0]
+    session.rollback()
+    kept = session.scalar(select(IdempotentRequest).where(IdempotentRequest.key == "lean-1"))
+    assert kept is not None and kept.status == 201 and kept.body == answer.get_data(as_text=True)
+    entries = {e.action: e for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2))}
+    billed, call = entries["ledger.deposits_billed"], entries["api.call"]
+    assert billed.object_type == "enterprise" and billed.before is None and billed.actor_id is None
+    assert billed.after == {"packs": 1, "total_fen": item["amount_fen"]}
+    assert call.object_type == "api_token" and call.actor_label == billed.actor_label != ""
+    assert call.after == {"method": "POST", "path": "/api/v1/deposits", "status": 201, "idempotency_key": "lean-1"}
+    assert billed.at is not None and call.at >= billed.at
+    verify_ok(session)

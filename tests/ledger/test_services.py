@@ -122,6 +122,24 @@ def test_a_settlement_posted_twice_is_refused_by_its_key(cast, session):
     assert f"第{txn.id}号凭证" in error.message and "不会重复记账" in error.message
 
 
+def test_a_key_posted_before_is_found_beyond_the_first_900_of_a_batch(cast, session):
+    """The journal reads the first 900 keys with the head in one query and the rest after: a key posted
+    before, 901st in a batch, is refused all the same and nothing of the batch is written."""
+    from portal.ledger import journal
+
+    code = _packs(session, cast)[0]
+    (deposit,) = _bill(session, cast, code)
+    posted = f"bill:{deposit.battery_id}:0"
+    lines = (
+        journal.Line(f"deposits_receivable:{cast.maker}", "D", 1),
+        journal.Line(f"deposits_held:{cast.maker}", "C", 1),
+    )
+    batch = [journal.Posting(key=f"test:{i}", kind="bill", posted_on=clock.today(), lines=lines) for i in range(900)]
+    batch.append(journal.Posting(key=posted, kind="bill", posted_on=clock.today(), lines=lines))
+    error = refused(session, lambda s: journal.post_many(s, system("test"), batch), kind=journal.AlreadyPosted)
+    assert error.key == posted and error.transaction_id == deposit.billed_txn_id
+
+
 def test_nothing_is_posted_into_a_closed_month(cast, session, at):
     code = _packs(session, cast)[0]
     _bill(session, cast, code)
