@@ -22,6 +22,15 @@ def review_index():
     return render_template("projects/review_index.html", rows=queries.assigned_to(uow.session(), current_user.id))
 
 
+def _score_inputs(form, criteria) -> list[reviews.ScoreInput]:
+    """The reviewer's score and comment on each criterion, as the form holds them."""
+
+    def field(name: str) -> str:
+        return getattr(form, name).data or ""
+
+    return [reviews.ScoreInput(c.key, field(f"score_{c.key}"), field(f"comment_{c.key}")) for c in criteria]
+
+
 @bp.route("/review/projects/<int:project_id>", methods=["GET", "POST"])
 @reviewer_required
 def review(project_id: int):
@@ -32,12 +41,7 @@ def review(project_id: int):
     form = review_form(criteria)
 
     def send():
-        scores = [
-            reviews.ScoreInput(
-                c.key, getattr(form, f"score_{c.key}").data or "", getattr(form, f"comment_{c.key}").data or ""
-            )
-            for c in criteria
-        ]
+        scores = _score_inputs(form, criteria)
         return reviews.submit_review(db, current_actor(), project.id, scores, form.comment.data or "")
 
     if own.submitted_at is None and submit(form, send) is not None:
