@@ -6,7 +6,8 @@ python bench/imports.py  (BENCH_OUTLETS=10000; prints a Markdown table)
 Everything runs on a fresh SQLite scratch folder, as subprocesses of the real commands, so the
 figures include the command's start-up, reading the file, validating, writing and indexing.
 Yardsticks: the CLI's start-up alone (`flask --app wsgi --help`), and a plain sqlite3 executemany
-insert of the same rows (what the database costs at the least).
+insert of the same rows (what the database costs at the least). The last column is each command's
+peak resident memory (the index writer keeps a large posting pool in memory: portal.search.writer).
 """
 
 from __future__ import annotations
@@ -35,14 +36,24 @@ def _env(folder: Path) -> dict[str, str]:
     return {**os.environ, "PORTAL_DATA_DIR": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}"}
 
 
+PEAK_MB: dict[str, float] = {}  # command -> the peak resident memory of its process, in MiB
+
+
 def run(folder: Path, *args: str) -> tuple[float, str]:
-    """Seconds the command took as its user waits, and what it printed; fails loudly on an error."""
-    started = time.perf_counter()
-    done = subprocess.run([*FLASK, *args], cwd=ROOT, env=_env(folder), capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return seconds, done.stdout + done.stderr
+    """Seconds the command took as its user waits, and what it printed; fails loudly on an error.
+    Its peak memory is kept in PEAK_MB (os.wait4 gives the rusage of that one process)."""
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen([*FLASK, *args], cwd=ROOT, env=_env(folder), stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        printed = out.read()
+    PEAK_MB[" ".join(args)] = usage.ru_maxrss / 1024  # kilobytes on Linux
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{printed}")
+    return seconds, printed
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> None:
@@ -83,26 +94,29 @@ def main() -> None:
         imported, out = run(folder, "outlets", "import", str(data))
         if f"created {N_OUTLETS}" not in out:
             raise SystemExit(f"unexpected import output:\n{out}")
+        peaks = {"--help": PEAK_MB["--help"], "first import": PEAK_MB[f"outlets import {data}"]}
         after_import = indexed(folder)
         again, _ = run(folder, "outlets", "import", str(data))
         reindexed, out = run(folder, "search", "reindex")
         if f"indexed {N_OUTLETS} documents" not in out:
             raise SystemExit(f"unexpected reindex output:\n{out}")
+        peaks |= {"outlets import": PEAK_MB[f"outlets import {data}"], "search reindex": PEAK_MB["search reindex"]}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"Machine: {platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs")
     print(f"Index after the import: {after_import}")
     print()
-    print("| measurement | seconds | × start-up | × plain insert |")
-    print("| --- | --- | --- | --- |")
-    for label, seconds in [
-        ("yardstick: `flask --app wsgi --help` (start-up)", startup),
-        (f"yardstick: sqlite3 executemany of the {N_OUTLETS:,} rows", insert),
-        (f"`flask outlets import` {N_OUTLETS:,} new rows, index caught up", imported),
-        (f"`flask outlets import` the same {N_OUTLETS:,} rows again (unchanged)", again),
-        (f"`flask search reindex` ({N_OUTLETS:,} outlets)", reindexed),
+    print("| measurement | seconds | × start-up | × plain insert | peak MiB |")
+    print("| --- | --- | --- | --- | --- |")
+    for label, seconds, command in [
+        ("yardstick: `flask --app wsgi --help` (start-up)", startup, "--help"),
+        (f"yardstick: sqlite3 executemany of the {N_OUTLETS:,} rows", insert, None),
+        (f"`flask outlets import` {N_OUTLETS:,} new rows, index caught up", imported, "first import"),
+        (f"`flask outlets import` the same {N_OUTLETS:,} rows again (unchanged)", again, "outlets import"),
+        (f"`flask search reindex` ({N_OUTLETS:,} outlets)", reindexed, "search reindex"),
     ]:
-        print(f"| {label} | {seconds:.2f} | {seconds / startup:.1f} | {seconds / insert:.0f} |")
+        peak = f"{peaks[command]:.0f}" if command else ""
+        print(f"| {label} | {seconds:.2f} | {seconds / startup:.1f} | {seconds / insert:.0f} | {peak} |")
 
 
 if __name__ == "__main__":

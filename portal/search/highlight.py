@@ -8,6 +8,7 @@ inside a character or a marked word.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -20,9 +21,29 @@ def _normalised_char(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch).lower()
 
 
+class _Table(dict):
+    """code point -> its character normalised, for str.translate (filled as characters are met); the
+    characters that do not stay one character are collected in _ODD."""
+
+    def __missing__(self, code: int) -> str:
+        norm = _normalised_char(chr(code))
+        if len(norm) != 1:
+            _ODD.add(chr(code))
+        if len(self) < 65536:
+            self[code] = norm
+        return norm
+
+
+_TABLE = _Table()
+_ODD: set[str] = set()
+
+
 def _normalised_with_map(text: str) -> tuple[str, list[int] | range]:
     """text normalised character by character, and for each character of that the index of the
     original character it came from (a range when every character stayed one character)."""
+    joined = text.translate(_TABLE)  # in C: the common case, no character changes length
+    if _ODD.isdisjoint(text):
+        return joined, range(len(text))
     pieces = list(map(_normalised_char, text))
     joined = "".join(pieces)
     if len(joined) == len(text) and "" not in pieces:  # every character stayed one character
@@ -38,15 +59,18 @@ def _normalised_with_map(text: str) -> tuple[str, list[int] | range]:
 def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Non-overlapping (start, end) spans of the original text where a term occurs."""
     haystack, origin = _normalised_with_map(text)
-    spans: list[tuple[int, int]] = []
+    starts: list[int] = []  # the spans kept, in text order (they never overlap, so ends are in order too)
+    ends: list[int] = []
     for term in sorted({t for t in terms if t}, key=len, reverse=True):
         start = haystack.find(term)
         while start != -1:
             a, b = origin[start], origin[start + len(term) - 1] + 1
-            if all(b <= s or a >= e for s, e in spans):
-                spans.append((a, b))
+            i = bisect_left(starts, a)
+            if (i == len(starts) or b <= starts[i]) and (i == 0 or ends[i - 1] <= a):
+                starts.insert(i, a)
+                ends.insert(i, b)
             start = haystack.find(term, start + len(term))
-    return sorted(spans)
+    return list(zip(starts, ends, strict=True))
 
 
 def query_terms(query: str) -> list[str]:

@@ -168,7 +168,7 @@ def test_a_record_indexed_twice_is_listed_once_and_logged(tmp_path, caplog):
     writer.add_document(**document("member", 1, 0, 0, 2).fields())  # add, not update: a second copy
     writer.commit()
 
-    with caplog.at_level(logging.WARNING, logger="portal.search.engine"):
+    with caplog.at_level(logging.WARNING, logger="portal.search.query"):
         hits = engine.search("长江", facet_names=("kind",))
     assert hits.keys == [("member", 1)] and hits.total == 1
     assert hits.facets["kind"] == {"member": 1}
