@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from portal import search
 from portal.outlets.models import Outlet
@@ -36,7 +39,7 @@ def outlet_document(outlet) -> search.SearchDocument:
 
 
 def present_outlet(outlet) -> search.Presented:
-    """An outlet as a search result."""
+    """An outlet (an Outlet or a row of its table) as a search result."""
     from portal.core.enums import OUTLET_STATES
 
     return search.Presented(
@@ -48,7 +51,14 @@ def present_outlet(outlet) -> search.Presented:
     )
 
 
-search.register_model_source(
+def present_rows(session, ids: list[int]) -> dict[int, search.Presented]:
+    """The hits shown, read as plain rows: showing one needs a few columns, and an Outlet object (with
+    its car makers, loaded eagerly) costs more to build than the query."""
+    table = Outlet.__table__
+    return {row.id: present_outlet(row) for row in session.execute(select(table).where(table.c.id.in_(ids)))}
+
+
+_SOURCE = search.register_model_source(
     "outlet",
     Outlet,
     document=outlet_document,
@@ -57,3 +67,5 @@ search.register_model_source(
     facets={"status": "outlet_state", "city": "city"},
     shown_facets=("status",),
 )
+# The hits are shown from rows (present_rows), not from the objects register_model_source would load.
+search.SOURCES["outlet"] = dataclasses.replace(_SOURCE, present=present_rows)
