@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core import uow
+from portal.core import pagecache, uow
 from portal.core.files import send_upload
 from portal.core.paging import parse_paging
 from portal.core.permissions import STAFF_READ, has_role, staff_read_required, staff_required
@@ -32,7 +32,8 @@ def index():
             "library/index.html", page=None, filters=queries.StandardFilters(), errors=err.fields, years=[]
         ), 422
     result = queries.find(db, filters, page, per_page)
-    return render_template("library/index.html", page=result, filters=filters, errors={}, years=queries.years(db))
+    years = pagecache.memo("standard-years", lambda: queries.years(db))  # the filter's years change with the data
+    return render_template("library/index.html", page=result, filters=filters, errors={}, years=years)
 
 
 @bp.get("/standards/<int:standard_id>")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload
 
 from portal.auth import queries as auth_queries
 from portal.core import clock, roles
@@ -52,8 +52,9 @@ def directory(
         .join(Membership, Membership.enterprise_id == Enterprise.id)
         .where(Enterprise.status == "member")
         .order_by(Membership.number)
-        # the directory shows the tier, not the fee payments the membership otherwise brings along
-        .options(selectinload(Enterprise.membership).lazyload(Membership.payments))
+        # the membership from the join above (no second query); the directory shows the tier, not the
+        # fee payments the membership otherwise brings along
+        .options(contains_eager(Enterprise.membership).lazyload(Membership.payments))
     )
     if q:
         pattern = contains_pattern(q.strip())
@@ -91,11 +92,30 @@ def parse_directory_filters(args) -> tuple[dict, dict]:
 
 
 def public_member(session: Session, enterprise_id: int) -> Enterprise | None:
-    """An admitted member enterprise with a membership (what the public may see), or None."""
-    enterprise = session.get(Enterprise, enterprise_id)
+    """An admitted member enterprise with a membership (what the public may see), or None.
+
+    One query for the enterprise and its membership (what the check needs); the rest (activities,
+    payments) is loaded if it is read, instead of always (an outlet's page only links to its operator).
+    """
+    options = (joinedload(Enterprise.membership).lazyload(Membership.payments), lazyload(Enterprise.activity_rows))
+    enterprise = session.get(Enterprise, enterprise_id, options=options)
     if enterprise is None or enterprise.status != "member" or enterprise.membership is None:
         return None
     return enterprise
+
+
+def public_outlets(session: Session, enterprise_id: int) -> list:
+    """What a member's profile lists of the outlets it operates: the rows of
+    ``portal.outlets.queries.public_of_operator`` (same filter, same order), only the columns shown."""
+    from portal.outlets.models import Outlet
+    from portal.outlets.queries import OPEN_STATES
+
+    stmt = (
+        select(Outlet.id, Outlet.code, Outlet.name, Outlet.status, Outlet.city, Outlet.address)
+        .where(Outlet.operator_enterprise_id == enterprise_id, Outlet.status.in_(OPEN_STATES))
+        .order_by(Outlet.city, Outlet.name, Outlet.id)
+    )
+    return list(session.execute(stmt))
 
 
 def application_queue(user: User, state: str | None = None, q: str = "") -> Select:

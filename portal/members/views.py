@@ -112,13 +112,11 @@ def directory():
 
 @bp.get("/members/<int:enterprise_id>")
 def profile(enterprise_id: int):
-    from portal.outlets.queries import public_of_operator
-
     db = uow.session()
     enterprise = queries.public_member(db, enterprise_id)
     if enterprise is None:
         abort(404)
-    outlets = public_of_operator(db, enterprise.id)
+    outlets = queries.public_outlets(db, enterprise.id)
     badges = _benchmark_years(db, [enterprise.id]).get(enterprise.id, [])
     return render_template("members/profile.html", enterprise=enterprise, outlets=outlets, badges=badges)
 

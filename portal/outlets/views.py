@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.core import clock, progress, roles, uow
+from portal.core import clock, pagecache, progress, roles, uow
 from portal.core.actors import is_staff, is_staff_reader
 from portal.core.enums import OUTLET_STATES
 from portal.core.paging import parse_paging
@@ -41,7 +41,8 @@ def _index_page(db, filters, page, errors: dict, status: int = 200):
         page=page,
         filters=filters,
         errors=errors,
-        operators=queries.operators(db),
+        # the filter's operators with their counts change only with the data: counted once per data version
+        operators=pagecache.memo("outlet-operators", lambda: queries.operators(db)),
         district_options=districts.options(filters.district_code),
         list_args=_list_args(request.args),
     ), status

@@ -3,7 +3,9 @@ and GET /api/v1/search."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from functools import lru_cache
+
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +18,7 @@ from portal.core.permissions import can_see_members_only
 from portal.errors import DomainError
 from portal.search import sources
 from portal.search.highlight import fragment
+from portal.web import query_link
 
 PER_PAGE, MAX_PER_PAGE = 10, 50  # results a page: the default and the cap (the API document says the same)
 
@@ -32,11 +35,21 @@ def facet_label(name: str, value: str) -> str:
     """A facet value in the reader's language."""
     if name == "kind":
         return sources.kind_label(value)
+    enum = _facet_enum(name, value)
+    return enum.label(value) if enum is not None else value
+
+
+def _facet_enum(name: str, value: str):
+    """The enumeration a facet's value is labelled from: the facet's own first, then any that has it."""
+    # asked for every facet value on every page: looked up once per value, again should a feature add an
+    # enumeration or a source later (they register theirs as they are imported)
+    return _facet_enum_of(name, value, len(enums.REGISTRY), len(sources.SOURCES))
+
+
+@lru_cache(maxsize=4096)
+def _facet_enum_of(name: str, value: str, _enums: int, _sources: int):
     preferred = [enums.REGISTRY[n] for n in sources.facet_enums(name) if n in enums.REGISTRY]
-    for enum in preferred + list(enums.REGISTRY.values()):
-        if value in enum:
-            return enum.label(value)
-    return value
+    return next((enum for enum in preferred + list(enums.REGISTRY.values()) if value in enum), None)
 
 
 def sees_members_only() -> bool:
@@ -94,6 +107,26 @@ def run(params: dict):
     return hits, results
 
 
+def facet_links(hits) -> list[tuple[str, list[tuple[str, bool, str, int]]]]:
+    """Each facet offered with its values: (link narrowing to the value, chosen now, label, count).
+
+    The link keeps the request's arguments, sets the facet to the value and goes back to page 1.
+    """
+    base, asked = url_for("search.page"), request.args.to_dict(flat=False)
+    shown = []
+    for name in facet_names():
+        counts = hits.facets.get(name)
+        if not counts:
+            continue
+        chosen = request.args.getlist(name)
+        links = [
+            (query_link(base, {**asked, name: [value], "page": ["1"]}), value in chosen, facet_label(name, value), n)
+            for value, n in counts.items()
+        ]
+        shown.append((name, links))
+    return shown
+
+
 @bp.get("/search")
 def page():
     try:
@@ -110,7 +143,7 @@ def page():
         errors={},
         fragment=fragment,
         facet_label=facet_label,
-        facets=facet_names(),
+        facets=facet_links(hits) if hits else [],
         hits_page=hits_page,
     )
 
