@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import lazyload
 
 from portal import search
 from portal.library.models import Standard
@@ -76,5 +77,7 @@ search.register_model_source(
     facets={"status": "standard_state", "level": "standard_level", "topic": "standard_topic"},
     shown_facets=("level", "status", "topic", "year"),
     visible=lambda: Standard.is_published,
+    # A hit shows the attachments' text; what the standard replaces, or who drafted it, is not shown.
+    shown_with=(lazyload(Standard.replaces), lazyload(Standard.replaced_by), lazyload(Standard.drafters)),
 )
 search.register_rewriter(number_query)

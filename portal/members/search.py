@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal import search
 from portal.core.enums import ACTIVITIES, CITIES, TIERS
 from portal.members.checks import SEARCH_KIND
-from portal.members.models import Enterprise
+from portal.members.models import Enterprise, Membership
 
 
 def _member_document(enterprise: Enterprise) -> search.SearchDocument | None:
@@ -49,4 +50,6 @@ search.register_model_source(
     label=_l("会员单位"),
     facets={"city": "city", "tier": "tier"},
     visible=lambda: Enterprise.status == "member",
+    # A hit shows the tier, not the activities or the fee payments.
+    shown_with=(lazyload(Enterprise.activity_rows), joinedload(Enterprise.membership).lazyload(Membership.payments)),
 )

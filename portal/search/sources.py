@@ -4,7 +4,7 @@ its label and its facets) and query rewriters. Nothing here names a feature."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -62,10 +62,12 @@ def register_model_source(
     facets: Mapping[str, str | None] | None = None,
     shown_facets: Iterable[str] = (),
     visible: Callable[[], object] | None = None,
+    shown_with: Sequence = (),
 ) -> Source:
     """A source over one table: `document(record)` is its index entry (None keeps it out),
-    `present(record)` how a hit is shown, and `visible()` (a where-clause, called per query) which
-    rows count as indexed (all when None)."""
+    `present(record)` how a hit is shown, `visible()` (a where-clause, called per query) which
+    rows count as indexed (all when None), and `shown_with` the loader options of the rows shown as hits
+    (a page of hits needs less than an index entry: the model's eager loads can be left out there)."""
 
     def where(statement):
         return statement.where(visible()) if visible is not None else statement
@@ -81,7 +83,8 @@ def register_model_source(
         return session.scalar(where(select(func.count()).select_from(model))) or 0
 
     def show(session: Session, ids: list[int]) -> dict[int, Presented]:
-        return {row.id: present(row) for row in session.scalars(select(model).where(model.id.in_(ids)))}
+        rows = session.scalars(select(model).where(model.id.in_(ids)).options(*shown_with))
+        return {row.id: present(row) for row in rows}
 
     return register_source(
         kind,
