@@ -151,8 +151,9 @@ REPORT_MAX_ERRORS = 50_000  # a 20 MB file could give millions; the first 50,000
 REPORT_MAX_AGE_S = 24 * 3600
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 PROGRESS_EVERY = 500  # rows between two progress reports
-# The upload page imports in its request: 10,000 rows take about 13 s (bench/imports.py), so this many
-# stay well inside a proxy's 60 s time-out; larger files are split or imported with the command.
+# The upload page imports in its request: 10,000 rows take about 6 s to validate and write (bench/run.py;
+# the index follows in the search follower), so this many stay well inside a proxy's 60 s time-out; larger
+# files are split or imported with the command.
 WEB_MAX_ROWS = 20_000
 Progress = Callable[[str, int, int], None]  # fn(phase, done, total)
 
