@@ -84,6 +84,14 @@ class SearchQueries:
             self._cache = (searcher, cache)
         return cache
 
+    def _per_version(self, searcher, key: tuple, compute):
+        """What compute() gives for this searcher's index version, computed once per version."""
+        cache = self._cached(searcher)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = compute()
+        return found
+
     def _segments(self) -> SegmentCache:
         """What was read from each segment, kept across index versions (created on first use)."""
         found = self.__dict__.get("_segment_cache")
@@ -94,30 +102,23 @@ class SearchQueries:
     def _column(self, searcher, name: str, default=None) -> list:
         """A whole column as a list indexed by document number (default where a segment has none),
         assembled once per index version from the columns of its segments."""
-        cache = self._cached(searcher)
-        found = cache.get(("column", name))
-        if found is None:
-            found = self._segments().column(searcher.reader(), name, default)
-            cache[("column", name)] = found
-        return found
+        return self._per_version(
+            searcher, ("column", name), lambda: self._segments().column(searcher.reader(), name, default)
+        )
 
     def _plains(self, searcher) -> tuple[list, frozenset[int], object]:
         """This version's compact texts by document number (False: too long to keep, read each time),
         the documents with such a text, and the column reader they come from, opened once per version."""
-        cache = self._cached(searcher)
-        found = cache.get(("plain",))
-        if found is None:
+
+        def read():
             reader = searcher.reader()
             texts: list = []
             for segment_texts in self._segments().per_segment(reader, ("plain",), _read_plains):
                 texts.extend(segment_texts)
-            found = (
-                texts,
-                frozenset(d for d, text in enumerate(texts) if text is False),
-                reader.column_reader("plain"),
-            )
-            cache[("plain",)] = found
-        return found
+            long = frozenset(d for d, text in enumerate(texts) if text is False)
+            return texts, long, reader.column_reader("plain")
+
+        return self._per_version(searcher, ("plain",), read)
 
     def _verified(self, searcher, docnums: list[int], needles: list[str]) -> list[int]:
         """The docnums whose compact text holds every needle (the substring rule)."""
@@ -133,51 +134,42 @@ class SearchQueries:
     def _titles(self, searcher) -> Titles:
         """This version's compact titles, each segment's title words, and the (title length,
         document number) order; the words are read once per segment."""
-        cache = self._cached(searcher)
-        found = cache.get(("titles",))
-        if found is None:
+
+        def read():
             titles = [t.decode() for t in self._column(searcher, "title", b"")]
             by_words = self._segments().per_segment(searcher.reader(), ("words",), _title_words)
             size = len(titles) + 1
             order = [len(title) * size + docnum for docnum, title in enumerate(titles)]
-            found = Titles(titles, by_words, order, sorted(range(len(titles)), key=order.__getitem__))
-            cache[("titles",)] = found
-        return found
+            return Titles(titles, by_words, order, sorted(range(len(titles)), key=order.__getitem__))
+
+        return self._per_version(searcher, ("titles",), read)
 
     def _newest_first(self, searcher) -> list[int]:
         """Minus each document's date (none: 0), by document number, for sorting newest first."""
-        cache = self._cached(searcher)
-        found = cache.get(("newest",))
-        if found is None:
-            found = [-(date or 0) for date in self._column(searcher, "date", 0)]
-            cache[("newest",)] = found
-        return found
+        return self._per_version(
+            searcher, ("newest",), lambda: [-(date or 0) for date in self._column(searcher, "date", 0)]
+        )
 
     def _single_copies(self, searcher) -> bool:
         """Whether every live (kind, id) is held once in this version (the usual case)."""
-        cache = self._cached(searcher)
-        found = cache.get(("single",))
-        if found is None:
+
+        def read() -> bool:
             kinds_col, ids_col = self._column(searcher, "kind"), self._column(searcher, "obj_id")
             live = set(searcher.reader().all_doc_ids()) - self._deleted(searcher)
-            found = len({(kinds_col[d], ids_col[d]) for d in live}) == len(live)
-            cache[("single",)] = found
-        return found
+            return len({(kinds_col[d], ids_col[d]) for d in live}) == len(live)
+
+        return self._per_version(searcher, ("single",), read)
 
     def _deleted(self, searcher) -> frozenset[int]:
         """The deleted document numbers of this searcher's reader (read once per index version)."""
-        cache = self._cached(searcher)
-        found = cache.get(("deleted",))
-        if found is None:
-            reader = searcher.reader()
-            found = frozenset(
-                offset + docnum
-                for leaf, offset in reader.leaf_readers()
-                if leaf.has_deletions()
-                for docnum in leaf.deleted_docs_set
+
+        def read() -> frozenset[int]:
+            leaves = searcher.reader().leaf_readers()
+            return frozenset(
+                offset + docnum for leaf, offset in leaves if leaf.has_deletions() for docnum in leaf.deleted_docs_set
             )
-            cache[("deleted",)] = found
-        return found
+
+        return self._per_version(searcher, ("deleted",), read)
 
     def _postings(self, searcher, field_name: str, term: str) -> frozenset[int]:
         """The live documents holding term, as a set; cached for this searcher (index version)."""
@@ -272,13 +264,12 @@ class SearchQueries:
 
     def _terms(self, searcher, field_name: str) -> list[str]:
         """Every value indexed in a field (a facet's values), read once per index version."""
-        cache = self._cached(searcher)
-        found = cache.get(("terms", field_name))
-        if found is None:
+
+        def read() -> list[str]:
             reader = searcher.reader()
-            found = [t.decode() for t in reader.lexicon(field_name)] if field_name in reader.schema else []
-            cache[("terms", field_name)] = found
-        return found
+            return [t.decode() for t in reader.lexicon(field_name)] if field_name in reader.schema else []
+
+        return self._per_version(searcher, ("terms", field_name), read)
 
     def _rank(self, searcher, docnums: list[int], text: str, needles: list[str], top: int) -> list[int]:
         """docnums by relevance (portal.search.rank); only the first `top` in exact order."""
