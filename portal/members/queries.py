@@ -104,20 +104,6 @@ def public_member(session: Session, enterprise_id: int) -> Enterprise | None:
     return enterprise
 
 
-def public_outlets(session: Session, enterprise_id: int) -> list:
-    """What a member's profile lists of the outlets it operates: the rows of
-    ``portal.outlets.queries.public_of_operator`` (same filter, same order), only the columns shown."""
-    from portal.outlets.models import Outlet
-    from portal.outlets.queries import OPEN_STATES
-
-    stmt = (
-        select(Outlet.id, Outlet.code, Outlet.name, Outlet.status, Outlet.city, Outlet.address)
-        .where(Outlet.operator_enterprise_id == enterprise_id, Outlet.status.in_(OPEN_STATES))
-        .order_by(Outlet.city, Outlet.name, Outlet.id)
-    )
-    return list(session.execute(stmt))
-
-
 def application_queue(user: User, state: str | None = None, q: str = "") -> Select:
     """Applications the user may see (all for staff, assigned ones for a reviewer), by name or credit code."""
     stmt = select(MembershipApplication).order_by(MembershipApplication.submitted_at.desc())

@@ -12,6 +12,8 @@ from portal.errors import DomainError, apply_to_form
 from portal.members import applications, queries, terms
 from portal.members import members_bp as bp
 from portal.members.forms import ApplicationForm
+from portal.outlets import queries as outlet_queries
+from portal.outlets.models import Outlet
 
 LICENCE_TYPES = ("pdf", "jpg", "png")
 
@@ -116,7 +118,8 @@ def profile(enterprise_id: int):
     enterprise = queries.public_member(db, enterprise_id)
     if enterprise is None:
         abort(404)
-    outlets = queries.public_outlets(db, enterprise.id)
+    shown = (Outlet.id, Outlet.code, Outlet.name, Outlet.status, Outlet.city, Outlet.address)
+    outlets = outlet_queries.public_of_operator(db, enterprise.id, *shown)
     badges = _benchmark_years(db, [enterprise.id]).get(enterprise.id, [])
     return render_template("members/profile.html", enterprise=enterprise, outlets=outlets, badges=badges)
 

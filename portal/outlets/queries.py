@@ -263,14 +263,15 @@ def operator_member(session: Session, outlet: Outlet):
     return public_member(session, outlet.operator_enterprise_id)
 
 
-def public_of_operator(session: Session, enterprise_id: int) -> list[Outlet]:
-    """The outlets an enterprise operates that the public list shows (not closed ones), by city and name."""
+def public_of_operator(session: Session, enterprise_id: int, *columns) -> list:
+    """The outlets an enterprise operates that the public list shows (not closed ones), by city and name:
+    the Outlet objects, or plain rows of the columns given (a list that shows only those)."""
     stmt = (
-        select(Outlet)
+        (select(*columns) if columns else select(Outlet))
         .where(Outlet.operator_enterprise_id == enterprise_id, Outlet.status.in_(OPEN_STATES))
         .order_by(Outlet.city, Outlet.name, Outlet.id)
     )
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt)) if columns else list(session.scalars(stmt))
 
 
 def operators(session: Session) -> list[tuple[str, int]]:
