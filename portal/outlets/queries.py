@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, String, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from portal import search
@@ -184,32 +184,49 @@ def _outlets(session: Session, ids: list[int]) -> dict[int, Outlet]:
     return {o.id: o for o in session.scalars(select(Outlet).where(Outlet.id.in_(ids)))}
 
 
+def _shown_rows_query():
+    table, served = Outlet.__table__, OutletMaker.__table__
+    makers = (
+        select(func.aggregate_strings(cast(served.c.enterprise_id, String), ","))
+        .where(served.c.outlet_id == table.c.id)
+        .scalar_subquery()
+    )
+    shown = [c for c in table.c if c.name not in {"last_verified_by", "is_demo", "created_at", "updated_at"}]
+    return select(*shown, makers.label("maker_ids")).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+SHOWN_ROWS = _shown_rows_query()
+
+
 def shown_rows(session: Session, ids: list[int]) -> dict:
-    """{id: (row, the ids of the car makers it serves, ascending)}: every column of the outlets as plain
-    rows, in two queries. For the API, which shows the columns and needs no object: building ORM
-    objects costs more than the queries."""
-    table = Outlet.__table__
-    makers: dict[int, list[int]] = {}
-    served = select(OutletMaker.outlet_id, OutletMaker.enterprise_id).where(OutletMaker.outlet_id.in_(ids))
-    for outlet_id, enterprise_id in session.execute(served.order_by(OutletMaker.enterprise_id)):
-        makers.setdefault(outlet_id, []).append(enterprise_id)
-    return {row.id: (row, makers.get(row.id, [])) for row in session.execute(select(table).where(table.c.id.in_(ids)))}
+    """{id: (row, the ids of the car makers it serves, ascending)}: the columns the API shows, as plain rows,
+    in one query (the makers' ids aggregated as text). For the API, which shows the columns and needs no
+    object: building ORM objects costs more than the query."""
+    rows = session.execute(SHOWN_ROWS, {"ids": ids})
+    return {row.id: (row, sorted(map(int, row.maker_ids.split(","))) if row.maker_ids else []) for row in rows}
 
 
 def _by_distance(session: Session, filters: OutletFilters, page: int, per_page: int, load) -> Page:
+    """Outlets with coordinates, nearest first (ties by id). With text, the index orders its hits by the
+    places it holds; without, the filters run in SQL and the coordinates are read from the table."""
     lat, lon = filters.near
-    table = Outlet.__table__.c  # the table's columns: an ORM statement costs more to run, for plain tuples
-    stmt = select(table.id, table.lat, table.lon).where(table.lat.is_not(None))
     if filters.q:
         hits = search.search(
-            filters.q, kinds=["outlet"], filters=filters.facets(), exclude=filters.exclude(), limit_all=True
+            filters.q,
+            kinds=["outlet"],
+            filters=filters.facets(),
+            exclude=filters.exclude(),
+            near=filters.near,
+            page=page,
+            per_page=per_page,
         )
-        # Hundreds of ids: written into the statement as numbers (they are ints from the index) rather than
-        # bound one parameter each, which costs more than the query itself.
-        stmt = stmt.where(table.id.in_(bindparam("ids", expanding=True, literal_execute=True)))
-        coordinates = session.execute(stmt, {"ids": [object_id for _kind, object_id in hits.keys]})
-    else:
-        coordinates = session.execute(stmt.where(table.id.in_(_sql(filters).with_only_columns(Outlet.id))))
+        window = [object_id for _kind, object_id in hits.keys]
+        rows = load(session, window) if window else {}
+        distances = {object_id: km for (_kind, object_id), km in hits.distances.items()}
+        return Page([rows[i] for i in window if i in rows], hits.total, page, per_page, distances)
+    table = Outlet.__table__.c  # the table's columns: an ORM statement costs more to run, for plain tuples
+    stmt = select(table.id, table.lat, table.lon).where(table.lat.is_not(None), table.lon.is_not(None))
+    coordinates = session.execute(stmt.where(table.id.in_(_sql(filters).with_only_columns(Outlet.id))))
     # tuples unpacked: a Row's attributes are several times slower to read than its items
     distances = {outlet_id: haversine_km(lat, lon, row_lat, row_lon) for outlet_id, row_lat, row_lon in coordinates}
     ordered = sorted(distances, key=lambda i: (distances[i], i))

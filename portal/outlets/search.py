@@ -35,6 +35,7 @@ def outlet_document(outlet) -> search.SearchDocument:
             "operatorcode": outlet.operator_credit_code,
         },
         date=int(outlet.last_verified_on.strftime("%Y%m%d")) if outlet.last_verified_on else None,
+        point=(outlet.lat, outlet.lon) if outlet.lat is not None and outlet.lon is not None else None,
     )
 
 

@@ -22,8 +22,8 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import TOC
 
 from portal.search.analysis import SEPARATOR, GramAnalyzer, compact, title_words
-from portal.search.query import Hits, SearchQueries, _split_chunks  # noqa: F401 - Hits, _split_chunks: callers import them here
-from portal.search.writer import open_writer
+from portal.search.query import NO_POINT, Hits, SearchQueries, _split_chunks  # noqa: F401 - Hits, _split_chunks: callers import them here
+from portal.search.writer import open_writer, write_fresh
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,9 @@ def build_schema() -> Schema:
         title=COLUMN(W.VarBytesColumn()),  # compact title
         words=COLUMN(W.VarBytesColumn()),  # the title's jieba words, space separated
         date=NUMERIC(stored=True, bits=64, sortable=True, shift_step=0),
+        # A place (WGS-84 degrees), for ordering hits by distance without reading them from the database.
+        lat=COLUMN(W.NumericColumn("d", default=NO_POINT)),
+        lon=COLUMN(W.NumericColumn("d", default=NO_POINT)),
         digest=STORED(),
     )
     schema.add("f_*", ID(stored=True, sortable=True), glob=True)  # facets, also as columns for counting
@@ -46,7 +49,7 @@ def build_schema() -> Schema:
 
 
 # Raise when the schema changes: an index written with another version is rebuilt (portal.search).
-SCHEMA_VERSION = 4  # 3: traditional characters indexed as simplified; 4: numbers without range tiers
+SCHEMA_VERSION = 5  # 3: traditional characters indexed as simplified; 4: numbers without range tiers; 5: places
 
 
 @dataclass
@@ -59,6 +62,7 @@ class SearchDocument:
     texts: list[str]
     facets: dict[str, str] = field(default_factory=dict)  # one value each, matched exactly
     date: int | None = None  # e.g. yyyymmdd, for sorting by date
+    point: tuple[float, float] | None = None  # (lat, lon) in WGS-84 degrees, for searches near a place
 
     @property
     def key(self) -> str:
@@ -66,6 +70,8 @@ class SearchDocument:
 
     def digest(self) -> str:
         parts = [self.title, *self.texts, *(f"{k}={v}" for k, v in sorted(self.facets.items())), str(self.date)]
+        if self.point is not None:
+            parts.append(f"{self.point[0]!r},{self.point[1]!r}")
         return hashlib.sha1(SEPARATOR.join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - not security
 
     def fields(self) -> dict:
@@ -81,6 +87,8 @@ class SearchDocument:
             "date": self.date or 0,
             "digest": self.digest(),
         }
+        if self.point is not None:
+            values["lat"], values["lon"] = float(self.point[0]), float(self.point[1])
         for name, value in self.facets.items():
             if value is not None and value != "":
                 values[f"f_{name}"] = str(value)
@@ -158,6 +166,11 @@ class SearchEngine(SearchQueries):
             writer.cancel()
             raise
         writer.commit()
+
+    def write_fresh(self, documents: list[SearchDocument]) -> None:
+        """Write every document into the index just recreated (a rebuild; call with the indexer lock):
+        on two cores when there are many (portal.search.writer)."""
+        write_fresh(self._open(), documents, SearchDocument.fields)
 
     def clear(self) -> None:
         self.write([], [], clear=True)

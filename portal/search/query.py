@@ -16,14 +16,18 @@ Doing 2 and 3 on columns instead of with positional phrase queries and BM25 keep
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from portal.core.geo import haversine_km
 from portal.search.analysis import compact, jieba_instance, normalise, query_grams, query_words
 from portal.search.rank import Titles, rank
 from portal.search.segments import SegmentCache, posting_ids
 
 log = logging.getLogger(__name__)
+
+NO_POINT = math.nan  # the lat and lon columns of a document without a place
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Hits:
     keys: list[tuple[str, int]]  # (kind, id) in rank order for the page asked
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # name -> value -> count
+    distances: dict[tuple[str, int], float] = field(default_factory=dict)  # near a place: km of each key shown
 
 
 class SearchQueries:
@@ -75,6 +80,8 @@ class SearchQueries:
             self._single_copies(searcher)  # reads the kind and id columns
             self._titles(searcher)
             self._plains(searcher)
+            self._column(searcher, "lat", NO_POINT)
+            self._column(searcher, "lon", NO_POINT)
 
     def _cached(self, searcher) -> dict:
         """This searcher's (index version's) cache; a new version starts a new one, swapped atomically."""
@@ -224,9 +231,11 @@ class SearchQueries:
         limit_all: bool = False,
         sort: str = "relevance",
         facet_names: tuple[str, ...] = (),
+        near: tuple[float, float] | None = None,
     ) -> Hits:
         """Ranked (kind, id) pairs for one page (or all, unranked, with limit_all), the total, and
-        for each name in facet_names the count of matches per value."""
+        for each name in facet_names the count of matches per value. With ``near`` (lat, lon): only
+        documents with a place, nearest first (ties by id), and the distance of each one shown."""
         chunks = [c for c in _split_chunks(text) if compact(c)]
         searcher = self.searcher()
         reader = searcher.reader()
@@ -243,6 +252,8 @@ class SearchQueries:
             docnums = _one_per_record(docnums, kinds_col, ids_col)
         docset = set(docnums) if len(docnums) > 256 and facet_names else None
         facets = {name: self._count_values(searcher, name, docnums, docset) for name in facet_names}
+        if near is not None:
+            return self._nearest(searcher, docnums, near, page, per_page, facets)
         if limit_all:
             return Hits(keys=[(kinds_col[d], ids_col[d]) for d in docnums], total=len(docnums))
         if sort == "date":
@@ -251,6 +262,18 @@ class SearchQueries:
             docnums = self._rank(searcher, docnums, text, needles, page * per_page)
         window = docnums[(page - 1) * per_page : page * per_page]
         return Hits(keys=[(kinds_col[d], ids_col[d]) for d in window], total=len(docnums), facets=facets)
+
+    def _nearest(self, searcher, docnums: list[int], near, page: int, per_page: int, facets) -> Hits:
+        """The documents with a place among docnums, by distance from near (km, haversine) and then id."""
+        lats, lons = self._column(searcher, "lat", NO_POINT), self._column(searcher, "lon", NO_POINT)
+        kinds_col, ids_col = self._column(searcher, "kind"), self._column(searcher, "obj_id")
+        lat, lon = near
+        distances = {d: haversine_km(lat, lon, lats[d], lons[d]) for d in docnums if not math.isnan(lats[d])}
+        ordered = sorted(distances, key=lambda d: (distances[d], ids_col[d]))
+        window = ordered[(page - 1) * per_page : page * per_page]
+        keys = [(kinds_col[d], ids_col[d]) for d in window]
+        shown = {key: distances[d] for key, d in zip(keys, window, strict=True)}
+        return Hits(keys=keys, total=len(ordered), facets=facets, distances=shown)
 
     def _count_values(self, searcher, name: str, docnums: list[int], docset: set[int] | None = None) -> dict[str, int]:
         """How many of docnums carry each value of a facet ('kind' or a facet of the documents)."""

@@ -83,3 +83,49 @@ def test_the_list_without_text_is_in_city_and_name_order_with_its_total(client, 
     everything = sorted(outlets, key=lambda o: (o.city, o.name, o.id))
     assert [item["name"] for item in body["items"]] == [o.name for o in everything if o.type == "collection"][:3]
     assert body["total"] == sum(o.type == "collection" for o in outlets)
+
+
+def test_near_with_a_search_pages_through_the_same_order_with_ties_by_id(client, session, outlets):
+    staff = make_user(session, "staff")
+    twins = [
+        make_outlet(
+            session,
+            staff,
+            name=f"长江路同址网点{i}",
+            address="济南市历城区长江路7号",
+            city="济南",
+            district="历城区",
+            lat="36.70",
+            lon="117.10",
+        )
+        for i in range(2)
+    ]
+    commit_and_index(session)
+    everything = outlets + twins
+    pages = [near(client, q="长江路", per_page=2, page=n) for n in (1, 2, 3)]
+    seen = [(item["name"], item["distance_km"]) for body in pages for item in body["items"]]
+    assert seen == expected(everything, "长江路")  # the twins and outlet 0 share a place: by id
+    assert [body["total"] for body in pages] == [5, 5, 5]
+
+
+def test_an_outlet_moved_is_found_at_its_new_place_once_indexed(client, session, outlets):
+    from portal.outlets import services
+    from tests.factories import outlet_input
+
+    staff = make_user(session, "staff")
+    farthest = outlets[4]  # 长江路第4回收网点, at (36.5, 117.4)
+    assert near(client, q="长江路")["items"][-1]["name"] == farthest.name
+    data = outlet_input(
+        code=farthest.code,
+        name=farthest.name,
+        address=farthest.address,
+        city="济南",
+        district="历城区",
+        lat=str(HERE[0]),
+        lon=str(HERE[1]),
+    )
+    services.update_outlet(session, staff, farthest.id, data)
+    commit_and_index(session)
+    body = near(client, q="长江路")
+    assert (body["items"][0]["name"], body["items"][0]["distance_km"]) == (farthest.name, 0.0)
+    assert [(i["name"], i["distance_km"]) for i in body["items"]] == expected(outlets, "长江路")
