@@ -202,7 +202,7 @@ def reindex(progress: Progress | None = None, *, chunk: int = 1000) -> int:
                 done += len(part)
                 tell("loading", done, max(total, done))
         tell("writing", 0, len(documents))
-        engine().write(documents, [])  # one commit, one segment: no merging afterwards
+        engine().write_fresh(documents)  # one commit, no merging
         tell("writing", len(documents), len(documents))
         _write_state({"last_id": start_id, "holes": {}})
     catch_up()  # what changed while rebuilding

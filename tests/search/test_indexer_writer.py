@@ -99,3 +99,49 @@ def test_numbers_are_one_term_each(tmp_path):
     assert len(list(reader.lexicon("obj_id"))) == 10
     assert len(list(reader.lexicon("date"))) == len({d.date or 0 for d in _documents(10)})
     assert sorted(engine._column(engine.searcher(), "obj_id")) == list(range(1, 11))
+
+
+def _with_places(n: int) -> list[SearchDocument]:
+    documents = _documents(n)
+    for i, doc in enumerate(documents):
+        doc.point = (36.0 + i / 100, 117.0 + i / 50) if i % 4 else None
+    return documents
+
+
+def test_a_rebuild_on_two_cores_writes_what_one_writer_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(search_writer, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(search_writer.os, "cpu_count", lambda: 2)
+    documents = _with_places(120)
+    ours = SearchEngine(tmp_path / "ours")
+    ours.write_fresh(documents)
+    assert len(whoosh_index.open_dir(str(tmp_path / "ours"))._segments()) == 2  # the half the child wrote
+    (tmp_path / "theirs").mkdir()
+    _write_default(tmp_path / "theirs", documents)
+    assert _contents(tmp_path / "ours") == _contents(tmp_path / "theirs")
+    theirs = SearchEngine(tmp_path / "theirs")
+    for query in ("长江路", "黄河路", "梯次 4S店", "回收网点"):
+        for near in (None, (36.3, 117.5)):
+            a = ours.search(query, per_page=200, near=near, facet_names=("city",))
+            b = theirs.search(query, per_page=200, near=near, facet_names=("city",))
+            assert (a.keys, a.total, a.facets, a.distances) == (b.keys, b.total, b.facets, b.distances)
+            assert a.total > 0
+
+
+def test_a_rebuild_whose_second_half_fails_writes_nothing(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setattr(search_writer, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(search_writer.os, "cpu_count", lambda: 2)
+    documents = _documents(40)
+
+    def fields(doc):
+        if doc.id == 31:
+            raise ValueError("a document that cannot be written")
+        return doc.fields()
+
+    engine = SearchEngine(tmp_path / "index")
+    with pytest.raises(RuntimeError, match="a document that cannot be written"):
+        search_writer.write_fresh(engine._open(), documents, fields)
+    assert engine.count() == 0
+    engine.write([documents[0]], [])  # the lock was released
+    assert engine.count() == 1
