@@ -6,6 +6,7 @@ import dataclasses
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from portal import search
 from portal.outlets.models import Outlet
@@ -67,6 +68,7 @@ _SOURCE = search.register_model_source(
     label=_l("回收网点"),
     facets={"status": "outlet_state", "city": "city"},
     shown_facets=("status",),
+    indexed_with=(lazyload(Outlet.makers),),  # an index entry does not name the car makers served
 )
 # The hits are shown from rows (present_rows), not from the objects register_model_source would load.
 search.SOURCES["outlet"] = dataclasses.replace(_SOURCE, present=present_rows)

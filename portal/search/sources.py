@@ -63,17 +63,20 @@ def register_model_source(
     shown_facets: Iterable[str] = (),
     visible: Callable[[], object] | None = None,
     shown_with: Sequence = (),
+    indexed_with: Sequence = (),
 ) -> Source:
     """A source over one table: `document(record)` is its index entry (None keeps it out),
     `present(record)` how a hit is shown, `visible()` (a where-clause, called per query) which
-    rows count as indexed (all when None), and `shown_with` the loader options of the rows shown as hits
-    (a page of hits needs less than an index entry: the model's eager loads can be left out there)."""
+    rows count as indexed (all when None), `shown_with` the loader options of the rows shown as hits
+    (a page of hits needs less than an index entry: the model's eager loads can be left out there) and
+    `indexed_with` those of the rows made into index entries (a rebuild loads every row)."""
 
     def where(statement):
         return statement.where(visible()) if visible is not None else statement
 
     def load(session: Session, ids: list[int]) -> dict[int, SearchDocument | None]:
-        found = {row.id: document(row) for row in session.scalars(select(model).where(model.id.in_(ids)))}
+        rows = session.scalars(select(model).where(model.id.in_(ids)).options(*indexed_with))
+        found = {row.id: document(row) for row in rows}
         return {i: found.get(i) for i in ids}
 
     def all_ids(session: Session) -> Iterable[int]:
