@@ -56,9 +56,11 @@ def _checked_key(raw: str) -> str:
     return key
 
 
-# Statements built once (every POST runs them): the kept answer's columns, the row.
-KEPT = select(IdempotentRequest.fingerprint, IdempotentRequest.status, IdempotentRequest.body).where(
-    IdempotentRequest.caller == bindparam("who"), IdempotentRequest.key == bindparam("key")
+# Statements built once (every POST runs them), on the table's columns (Core: no ORM compile and load
+# steps): the kept answer's columns, the row.
+_KEPT_TABLE = IdempotentRequest.__table__
+KEPT = select(_KEPT_TABLE.c.fingerprint, _KEPT_TABLE.c.status, _KEPT_TABLE.c.body).where(
+    _KEPT_TABLE.c.caller == bindparam("who"), _KEPT_TABLE.c.key == bindparam("key")
 )
 KEEP = insert(IdempotentRequest.__table__).inline()  # inline: no RETURNING, so it may be pipelined
 

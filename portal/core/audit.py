@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, insert
+from sqlalchemy import JSON, ForeignKey, String, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.core import clock
@@ -74,6 +74,7 @@ def record(
 
 
 _INSERT = insert(AuditEntry.__table__).inline()  # inline, given a list of rows: no RETURNING, so it may be pipelined
+_WAITING = "portal_audit_waiting"  # session.info: entries appended with_next, not yet written
 
 
 def append(
@@ -84,7 +85,31 @@ def append(
     obj_id: Any,
     before: dict | None = None,
     after: dict | None = None,
+    *,
+    with_next: bool = False,
 ) -> None:
     """The entry ``record`` appends, as one Core insert without an ORM flush (for paths run per API call,
-    where a flush costs more than the call's own SQL); the entry itself is not returned."""
-    session.execute(_INSERT, [_values(actor, action, obj_type, obj_id, before, after)])
+    where a flush costs more than the call's own SQL); the entry itself is not returned.
+
+    With ``with_next`` the entry (timed now) waits for the next one appended in the transaction, so that the
+    entries of one API call (its service's, then the call's own) go in one insert; it is written before the
+    commit in any case, and dropped with the rest on a rollback."""
+    row = {"at": clock.now(), **_values(actor, action, obj_type, obj_id, before, after)}
+    waiting = session.info.setdefault(_WAITING, [])
+    waiting.append(row)
+    if not with_next:
+        session.execute(_INSERT, session.info.pop(_WAITING))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_waiting(session: Session) -> None:
+    waiting = session.info.pop(_WAITING, None)
+    if waiting:
+        session.execute(_INSERT, waiting)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_waiting(session: Session, transaction) -> None:
+    # The whole transaction ended (rolled back or closed; a commit wrote them): its entries go with it.
+    if transaction.parent is None:
+        session.info.pop(_WAITING, None)

@@ -12,30 +12,92 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from portal.core import audit, clock, money
 from portal.core.actors import is_staff, require_staff
 from portal.errors import DomainError
 from portal.ledger import accounts, amounts, journal, rules
 from portal.ledger.journal import Line, Posting
-from portal.ledger.models import Deposit, DepositAllocation, DepositRule, LedgerAccount, LedgerTransaction
+from portal.ledger.models import (
+    Deposit,
+    DepositAllocation,
+    DepositRate,
+    DepositRule,
+    LedgerAccount,
+    LedgerTransaction,
+)
 from portal.registry.services import Problems
 
 MAX_BATCH = 10_000
 BILLABLE_STATES = ("new", "in_vehicle")
 
 
-def _standing_query():
-    from portal.members.models import Enterprise, Membership
+@dataclasses.dataclass(frozen=True)
+class Terms:
+    """What billing reads of the rule version in force besides the rates (read per pack, by chemistry)."""
 
+    id: int
+    flat_fen_per_pack: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Billed:
+    """A deposit as billed (the values its row was written with), one per code given."""
+
+    battery_id: int
+    amount_fen: int
+    paid_fen: int
+    status: str
+    billed_on: dt.date
+    billed_txn_id: int
+
+
+@dataclasses.dataclass
+class Found:
+    """What billing decides on: the rule's terms, the packs by code (rows with the pack's columns, its rate
+    and its deposit's: deposit_id, status, billed_on, bill_round), the ids of the packs the payer is a
+    party to, of the re-coded products, and the packs with a deposit by id."""
+
+    terms: Terms
+    packs: dict = dataclasses.field(default_factory=dict)
+    parties: set[int] = dataclasses.field(default_factory=set)
+    recoded: set[int] = dataclasses.field(default_factory=set)
+    existing: dict = dataclasses.field(default_factory=dict)
+
+
+def _found_query():
+    from portal.members.models import Enterprise, Membership
+    from portal.registry.models import Battery, BatteryLink, BatteryParty
+
+    e, m, rule, rate = Enterprise.__table__, Membership.__table__, DepositRule.__table__, DepositRate.__table__
+    b, d, party_t, link_t = Battery.__table__, Deposit.__table__, BatteryParty.__table__, BatteryLink.__table__
+    payer = bindparam("payer")
+    party = select(party_t.c.battery_id).where(party_t.c.battery_id == b.c.id, party_t.c.enterprise_id == payer)
+    linked = select(link_t.c.product_id).where(link_t.c.product_id == b.c.id)
+    fen_per_kwh = select(rate.c.fen_per_kwh).where(rate.c.rule_id == rule.c.id, rate.c.chemistry == b.c.chemistry)
+    # One statement (every API posting runs it), on table columns, not the ORM's entities: the payer's
+    # standing and the rule in force (a row even when no code matches), each pack of the codes with its
+    # rate and its deposit.
     return (
-        select(Membership.state, DepositRule)
-        .select_from(Enterprise)
-        .join(Membership, Membership.enterprise_id == Enterprise.id)
-        .outerjoin(DepositRule, DepositRule.id == rules.latest_id(bindparam("day")))
-        .where(Enterprise.id == bindparam("payer"), Enterprise.status == "member")
-        .options(joinedload(DepositRule.rates))
+        select(
+            m.c.state.label("standing"),
+            rule.c.id.label("rule_id"),
+            rule.c.flat_fen_per_pack,
+            *(b.c[name] for name in ("id", "code", "product_type", "chemistry", "rated_capacity_kwh")),
+            *(b.c[name] for name in ("maker_enterprise_id", "state", "updated_at")),
+            fen_per_kwh.scalar_subquery().label("fen_per_kwh"),
+            d.c.id.label("deposit_id"),
+            *(d.c[name] for name in ("status", "billed_on", "bill_round")),
+            party.exists().label("is_party"),
+            linked.exists().label("is_linked"),
+        )
+        .select_from(e)
+        .join(m, m.c.enterprise_id == e.c.id)
+        .outerjoin(rule, rule.c.id == rules.latest_id(bindparam("day")))
+        .outerjoin(b, b.c.code.in_(bindparam("codes", expanding=True)))
+        .outerjoin(d, d.c.battery_id == b.c.id)
+        .where(e.c.id == payer, e.c.status == "member")
     )
 
 
@@ -48,11 +110,8 @@ def _statement(name: str, build):
     return _STATEMENTS[name]
 
 
-def payer_and_rule(session: Session, actor, enterprise_id: int | None, day: dt.date) -> tuple[int, DepositRule]:
-    """The paying enterprise (the caller's own, for members and tokens, or the member staff name) and the
-    rule version in force on day: one query for the payer's standing and the rule with its rates."""
-    from portal.members.standing import GOOD_STATES
-
+def payer_of(actor, enterprise_id: int | None) -> int:
+    """The paying enterprise: the caller's own, for members and tokens, or the member staff name."""
     own = getattr(actor, "enterprise_id", None) if getattr(actor, "is_member", False) else None
     chosen = own if own is not None else (enterprise_id if is_staff(actor) else None)
     if chosen is None:
@@ -60,22 +119,55 @@ def payer_and_rule(session: Session, actor, enterprise_id: int | None, day: dt.d
             _("请选择缴纳押金的会员单位。") if is_staff(actor) else _("只有会员单位可以缴纳押金。"),
             {"payer": _("请选择缴纳押金的会员单位。")},
         )
-    row = session.execute(_statement("standing", _standing_query), {"payer": chosen, "day": day}).unique().first()
+    return chosen
+
+
+def _terms(rows, day: dt.date) -> Terms:
+    """The rule's terms, from the first rows read; refused unless the payer may pay and a rule is in force."""
+    from portal.members.standing import GOOD_STATES
+
     # One rule for members, the pages and the API alike (``members.standing``): a suspended or lapsed
     # membership pays no deposit.
-    if row is None or row[0] not in GOOD_STATES:
+    if not rows or rows[0].standing not in GOOD_STATES:
         raise DomainError(
             _("缴纳押金的须是会员资格有效的会员单位。"), {"payer": _("缴纳押金的须是会员资格有效的会员单位。")}
         )
-    if row[1] is None:
+    if rows[0].rule_id is None:
         raise DomainError(_("押金制度在%(day)s尚无生效的规则，不能计收押金。", day=day.isoformat()))
-    return chosen, row[1]
+    return Terms(rows[0].rule_id, rows[0].flat_fen_per_pack)
+
+
+def find(session: Session, payer: int, day: dt.date, wanted) -> Found:
+    """The payer's standing and the rule in force on day (refused as ``_terms`` says), and the packs of
+    these codes: one query per 900 codes (one for none)."""
+    ordered = sorted({c for c in wanted if c})
+    found = None
+    for start in range(0, max(len(ordered), 1), 900):
+        params = {"payer": payer, "day": day, "codes": ordered[start : start + 900]}
+        rows = session.execute(_statement("found", _found_query), params).all()
+        found = found or Found(_terms(rows, day))
+        for row in rows:
+            if row.id is None:  # the payer's row, no pack matched
+                continue
+            found.packs[row.code] = row
+            if row.is_party:
+                found.parties.add(row.id)
+            if row.is_linked:
+                found.recoded.add(row.id)
+            if row.deposit_id is not None:
+                found.existing[row.id] = row
+    assert found is not None
+    return found
 
 
 def _normalized(raw) -> str:
     from portal.registry import codes
 
     return codes.normalize(str(raw or "")) if isinstance(raw, str | int) else ""
+
+
+# Core, without RETURNING (nothing reads the new ids), so it goes in the journal's round trip.
+INSERT_DEPOSITS = insert(Deposit.__table__).inline()
 
 
 def bill_deposits(
@@ -87,121 +179,98 @@ def bill_deposits(
     on: dt.date | None = None,
     batch: bool = True,
     demo: bool = False,
-) -> list[Deposit]:
-    """Bill the deposit on each pack (registered packs only), all or none; returns the deposits, one per
-    code given and in the same order (a duplicate code is refused, so the two lists match)."""
+) -> list[Billed]:
+    """Bill the deposit on each pack (registered packs only), all or none; returns the deposits billed, one
+    per code given and in the same order (a duplicate code is refused, so the two lists match)."""
     if not pack_codes:
         raise DomainError(_("没有要计收押金的电池包。"), {"codes": _("至少需要一个电池编码。")})
     if len(pack_codes) > MAX_BATCH:
         raise DomainError(_("一次最多计收%(n)d个电池包。", n=MAX_BATCH), {"codes": _("超过%(n)d项。", n=MAX_BATCH)})
     day = on or clock.today()
-    payer, rule = payer_and_rule(session, actor, payer_enterprise_id, day)
+    payer = payer_of(actor, payer_enterprise_id)
     wanted = [_normalized(c) for c in pack_codes]
-    found, parties, recoded, existing = _candidates(session, payer, wanted)
-    states = states_now(session, found.values())
+    found = find(session, payer, day, wanted)
+    states = states_now(session, found.packs.values())
     problems, seen = Problems(batch), set()
     chosen = []
     for index, code in enumerate(wanted):
-        battery = found.get(code)
-        message = _bill_refusal(code, battery, payer, parties, recoded, existing, seen, rule, states)
+        battery = found.packs.get(code)
+        message = _bill_refusal(code, battery, payer, found, seen, states)
         if message:
             problems.add(index, "code", message)
             continue
         seen.add(code)
         chosen.append(battery)
     problems.raise_if_any(_("押金未计收：请更正标出的错误（整批均未写入）。"))
-    postings = []
-    for battery in chosen:
-        amount = amounts.deposit_fen(
-            battery.rated_capacity_kwh, rule.rate_for(battery.chemistry), rule.flat_fen_per_pack
-        )
-        old = existing.get(battery.id)
-        postings.append(
-            Posting(
-                key=f"bill:{battery.id}:{old.bill_round if old else 0}",
-                kind=accounts.BILL,
-                posted_on=day,
-                lines=(
-                    Line(accounts.code(accounts.RECEIVABLE, payer), "D", amount),
-                    Line(accounts.code(accounts.HELD, payer), "C", amount),
-                ),
-                battery_id=battery.id,
-                enterprise_id=payer,
-                memo=battery.code,
-            )
-        )
-    # Recorded before the journal's lock is taken (it rolls back with the rest if posting fails): the
-    # lock is held to the commit, so every statement moved out of it is time other writers do not wait.
+    postings = [_bill_posting(battery, found, payer, day) for battery in chosen]
+    # Queued before the journal's lock is taken, written with the next entry (the API call's) or before
+    # the commit: one insert for the entries of a call, and nothing of it is written if posting fails.
     total = sum(p.lines[0].amount_fen for p in postings)
     after = {"packs": len(postings), "total_fen": total}
-    audit.append(session, actor, "ledger.deposits_billed", "enterprise", payer, after=after)
+    audit.append(session, actor, "ledger.deposits_billed", "enterprise", payer, after=after, with_next=True)
+    rows = [_deposit_row(b, p, found, payer, demo) for b, p in zip(chosen, postings, strict=True)]
+
+    def write_deposits(txn_ids: list[int]) -> None:  # under the lock: only the transactions' ids were missing
+        for row, txn_id in zip(rows, txn_ids, strict=True):
+            row["billed_txn_id"] = txn_id
+        fresh = [row for battery, row in zip(chosen, rows, strict=True) if battery.id not in found.existing]
+        if fresh:
+            session.execute(INSERT_DEPOSITS, fresh)
+
     try:
-        txn_ids = journal.post_many(session, actor, postings, demo=demo)
+        journal.post_many(session, actor, postings, demo=demo, along=write_deposits)
     except journal.AlreadyPosted as err:  # billed by a concurrent writer since the checks above read
         index = next(i for i, p in enumerate(postings) if p.key == err.key)
         problems.add(wanted.index(chosen[index].code), "code", _("该电池包的押金已经计收。"))
         problems.raise_if_any(_("押金未计收：请更正标出的错误（整批均未写入）。"))
         raise
-    fresh = []
-    for battery, posting, txn_id in zip(chosen, postings, txn_ids, strict=True):
-        values = {
-            "payer_enterprise_id": payer,
-            "rule_id": rule.id,
-            "amount_fen": posting.lines[0].amount_fen,
-            "paid_fen": 0,
-            "status": "open",
-            "billed_on": day,
-            "billed_txn_id": txn_id,
-            "settled_txn_id": None,
-            "collector_enterprise_id": None,
-        }
-        old = existing.get(battery.id)
-        if old is not None:  # billed before and reversed: billed anew
-            for name, value in values.items():
-                setattr(old, name, value)
-        else:
-            fresh.append({"battery_id": battery.id, "bill_round": 0, "settle_round": 0, "is_demo": demo, **values})
-    billed = {d.battery_id: d for d in existing.values()}
-    if fresh:  # one INSERT ... RETURNING for the rows and the objects (no second read)
-        made = session.scalars(insert(Deposit).returning(Deposit, sort_by_parameter_order=True), fresh)
-        billed.update({d.battery_id: d for d in made})
+    for battery, row in zip(chosen, rows, strict=True):
+        if battery.id in found.existing:  # billed before and reversed: billed anew, through the session's copy
+            deposit = session.get(Deposit, found.existing[battery.id].deposit_id)
+            for name, value in row.items():
+                setattr(deposit, name, value)
     session.flush()
-    return [billed[b.id] for b in chosen]  # in the order of the codes given (all were billed, or none)
+    made = zip(chosen, rows, strict=True)
+    return [Billed(b.id, row["amount_fen"], 0, "open", day, row["billed_txn_id"]) for b, row in made]
 
 
-def _candidates_query():
-    from portal.registry.models import Battery, BatteryLink, BatteryParty
+def _amount(battery, terms: Terms) -> int | None:
+    return amounts.deposit_fen(battery.rated_capacity_kwh, battery.fen_per_kwh, terms.flat_fen_per_pack)
 
-    payer = bindparam("payer")
-    party = select(BatteryParty.battery_id).where(
-        BatteryParty.battery_id == Battery.id, BatteryParty.enterprise_id == payer
+
+def _bill_posting(battery, found: Found, payer: int, day: dt.date) -> Posting:
+    old, amount = found.existing.get(battery.id), _amount(battery, found.terms)
+    return Posting(
+        key=f"bill:{battery.id}:{old.bill_round if old else 0}",
+        kind=accounts.BILL,
+        posted_on=day,
+        lines=(
+            Line(accounts.code(accounts.RECEIVABLE, payer), "D", amount),
+            Line(accounts.code(accounts.HELD, payer), "C", amount),
+        ),
+        battery_id=battery.id,
+        enterprise_id=payer,
+        memo=battery.code,
     )
-    linked = select(BatteryLink.product_id).where(BatteryLink.product_id == Battery.id)
-    return (
-        select(Battery, Deposit, party.exists(), linked.exists())
-        .outerjoin(Deposit, Deposit.battery_id == Battery.id)
-        .where(Battery.code.in_(bindparam("codes", expanding=True)))
-    )
 
 
-def _candidates(session: Session, payer: int, wanted) -> tuple[dict, set[int], set[int], dict[int, Deposit]]:
-    """The packs of these codes, which the payer is a party to, which are re-coded products, and their
-    deposits: one query per 900 codes (found by code, party ids, re-coded ids, deposits by battery id)."""
-    found, parties, recoded, existing = {}, set(), set(), {}
-    ordered = sorted({c for c in wanted if c})
-    for start in range(0, len(ordered), 900):
-        rows = session.execute(
-            _statement("candidates", _candidates_query), {"payer": payer, "codes": ordered[start : start + 900]}
-        )
-        for battery, deposit, is_party, is_linked in rows:
-            found[battery.code] = battery
-            if is_party:
-                parties.add(battery.id)
-            if is_linked:
-                recoded.add(battery.id)
-            if deposit is not None:
-                existing[battery.id] = deposit
-    return found, parties, recoded, existing
+def _deposit_row(battery, posting: Posting, found: Found, payer: int, demo: bool) -> dict:
+    """A deposit's columns as billed (its transaction's id is filled in once posted): the whole row of a
+    new deposit, the changed columns of one billed anew."""
+    values = {
+        "payer_enterprise_id": payer,
+        "rule_id": found.terms.id,
+        "amount_fen": posting.lines[0].amount_fen,
+        "paid_fen": 0,
+        "status": "open",
+        "billed_on": posting.posted_on,
+        "billed_txn_id": None,
+        "settled_txn_id": None,
+        "collector_enterprise_id": None,
+    }
+    if battery.id in found.existing:
+        return values
+    return {"battery_id": battery.id, "bill_round": 0, "settle_round": 0, "is_demo": demo, **values}
 
 
 def states_now(session: Session, batteries) -> dict[int, str]:
@@ -214,27 +283,27 @@ def states_now(session: Session, batteries) -> dict[int, str]:
     return states_at(session, later, now) if later else {}
 
 
-def _bill_refusal(code, battery, payer, parties, recoded, existing, seen, rule, states) -> str | None:
+def _bill_refusal(code, battery, payer, found: Found, seen, states) -> str | None:
     from portal.registry.lifecycle import CHEMISTRIES, STATES
 
     if not code:
         return _("请填写电池编码。")
     # Unknown and not the payer's are told alike: a member learns nothing of others' packs.
-    if battery is None or (battery.maker_enterprise_id != payer and battery.id not in parties):
+    if battery is None or (battery.maker_enterprise_id != payer and battery.id not in found.parties):
         return _("没有找到编码为 %(code)s、由缴纳单位生产或持有过的已登记电池。", code=code)
     if code in seen:
         return _("本批中重复。")
     if battery.product_type != "P":
         return _("押金按电池包计收：模块和单体随包流转，不另计押金。")
-    if battery.id in recoded:
+    if battery.id in found.recoded:
         return _("梯次利用重新编码的产品不另计押金。")
-    old = existing.get(battery.id)
+    old = found.existing.get(battery.id)
     if old is not None and old.status != "reversed":
         return _("该电池包的押金已于%(day)s计收。", day=old.billed_on.isoformat())
     state = states.get(battery.id, battery.state)
     if state not in BILLABLE_STATES:
         return _("该电池包%(state)s，不能再计收押金。", state=STATES.label(state))
-    amount = amounts.deposit_fen(battery.rated_capacity_kwh, rule.rate_for(battery.chemistry), rule.flat_fen_per_pack)
+    amount = _amount(battery, found.terms)
     if amount is None:
         return _("现行规则未规定%(chemistry)s电池的费率。", chemistry=CHEMISTRIES.label(battery.chemistry))
     if amount <= 0:

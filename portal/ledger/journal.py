@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -90,20 +90,32 @@ def utc_iso(value: dt.datetime) -> str:
 
 def canonical(txn_id: int, posting: Posting, actor: str, created_at: dt.datetime) -> bytes:
     """The bytes a transaction's hash covers, from a posting (``stored_hash`` makes them from stored rows)."""
-    return canonical_values(
-        txn_id,
-        posting.key,
-        posting.kind,
-        posting.posted_on.isoformat(),
-        posting.battery_id,
-        posting.enterprise_id,
-        posting.reverses_id,
-        posting.reference,
-        posting.memo,
-        actor,
-        utc_iso(created_at),
-        [[line.account, line.side, line.amount_fen] for line in posting.lines],
+    return _content(txn_id, hash_parts(posting, actor), _ENCODER.encode(utc_iso(created_at)).encode())
+
+
+def hash_parts(posting: Posting, actor: str) -> tuple[bytes, bytes]:
+    """What ``canonical`` writes between the id and created_at, and the lines: neither depends on the chain's
+    head, so ``post_many`` makes them before it takes the lock."""
+    middle = _ENCODER.encode(
+        [
+            posting.key,
+            posting.kind,
+            posting.posted_on.isoformat(),
+            posting.battery_id,
+            posting.enterprise_id,
+            posting.reverses_id,
+            posting.reference,
+            posting.memo,
+            actor,
+        ]
     )
+    lines = _ENCODER.encode([[line.account, line.side, line.amount_fen] for line in posting.lines])
+    return middle[1:-1].encode(), lines.encode()
+
+
+def _content(txn_id: int, parts: tuple[bytes, bytes], created_at: bytes) -> bytes:
+    """The CANONICAL_FIELDS array as ``canonical_values`` writes it, from the parts (created_at as JSON text)."""
+    return b"[%d,%s,%s,%s]" % (txn_id, parts[0], created_at, parts[1])
 
 
 def canonical_values(*values) -> bytes:
@@ -253,14 +265,30 @@ def balance_of(account: dict) -> int:
     )
 
 
-def post_many(session: Session, actor, postings: Sequence[Posting], *, demo: bool = False) -> list[int]:
-    """Post transactions in order, all or none; returns their ids. Raises AlreadyPosted for a key seen before."""
+def post_many(
+    session: Session,
+    actor,
+    postings: Sequence[Posting],
+    *,
+    demo: bool = False,
+    along: Callable[[list[int]], None] | None = None,
+) -> list[int]:
+    """Post transactions in order, all or none; returns their ids. Raises AlreadyPosted for a key seen before.
+
+    ``along(ids)`` writes rows that carry the new ids (a deposit's billing transaction): its statements
+    go in the same round trip as the journal's, so they must not read results (no RETURNING)."""
     if not postings:
         return []
     for posting in postings:
         check_shape(posting)
     keys = [p.key for p in postings]
+    if len(set(keys)) != len(keys):
+        raise DomainError(_("同一批次中有重复的业务。"))
     codes = {line.account for p in postings for line in p.lines}
+    label = actor_label(actor)
+    # What does not depend on the head (the rows but their ids and hashes, the hashes' content but the
+    # id and time) is made before the lock: writers wait for each other on it until the commit.
+    drafts = [_draft(posting, label, demo) for posting in postings]
     lock(session)
     state = read_book(session, keys, {month_of(p.posted_on) for p in postings}, codes)
     for posting in postings:
@@ -269,42 +297,24 @@ def post_many(session: Session, actor, postings: Sequence[Posting], *, demo: boo
                 _("%(month)s已结账，不能再记入该月的凭证。", month=month_of(posting.posted_on)),
                 {"posted_on": _("该月已结账。")},
             )
-    if len(set(keys)) != len(keys):
-        raise DomainError(_("同一批次中有重复的业务。"))
     for key in keys:
         if key in state.posted:
             raise AlreadyPosted(key, state.posted[key])
     book = _open_accounts(session, state.accounts, codes)
     last_id, prev_hash = state.last_id, state.prev_hash
-    label, now = actor_label(actor), clock.now()
+    now = clock.now()
+    stamp = _ENCODER.encode(utc_iso(now)).encode()
     txn_rows, line_rows, ids = [], [], []
-    for posting in postings:
+    for posting, (row, parts) in zip(postings, drafts, strict=True):
         for line in posting.lines:
             account = book[line.account]
             account["debits" if line.side == "D" else "credits"] += line.amount_fen
             if balance_of(account) < 0:
                 raise DomainError(_overdrawn(line.account, account))
         last_id += 1
-        prev_hash, previous = chain_hash(prev_hash, canonical(last_id, posting, label, now)), prev_hash
+        prev_hash, previous = chain_hash(prev_hash, _content(last_id, parts, stamp)), prev_hash
         ids.append(last_id)
-        txn_rows.append(
-            {
-                "id": last_id,
-                "key": posting.key,
-                "kind": posting.kind,
-                "posted_on": posting.posted_on,
-                "created_at": now,
-                "battery_id": posting.battery_id,
-                "enterprise_id": posting.enterprise_id,
-                "reverses_id": posting.reverses_id,
-                "reference": posting.reference,
-                "memo": posting.memo,
-                "actor_label": label,
-                "prev_hash": previous,
-                "hash": prev_hash,
-                "is_demo": demo,
-            }
-        )
+        txn_rows.append({**row, "id": last_id, "created_at": now, "prev_hash": previous, "hash": prev_hash})
         line_rows.extend(
             {
                 "transaction_id": last_id,
@@ -321,7 +331,26 @@ def post_many(session: Session, actor, postings: Sequence[Posting], *, demo: boo
         session.execute(insert(LedgerTransaction.__table__).inline(), txn_rows)
         session.execute(insert(LedgerLine.__table__).inline(), line_rows)
         session.execute(UPDATE_ACCOUNTS, accounts_now)
+        if along is not None:
+            along(ids)
     return ids
+
+
+def _draft(posting: Posting, label: str, demo: bool) -> tuple[dict, tuple[bytes, bytes]]:
+    """A posting's transaction row but its id, time and hashes, and its hash's parts (``hash_parts``)."""
+    row = {
+        "key": posting.key,
+        "kind": posting.kind,
+        "posted_on": posting.posted_on,
+        "battery_id": posting.battery_id,
+        "enterprise_id": posting.enterprise_id,
+        "reverses_id": posting.reverses_id,
+        "reference": posting.reference,
+        "memo": posting.memo,
+        "actor_label": label,
+        "is_demo": demo,
+    }
+    return row, hash_parts(posting, label)
 
 
 def post(session: Session, actor, posting: Posting, *, demo: bool = False) -> int:

@@ -168,3 +168,46 @@ def test_append_writes_the_entry_record_would_without_a_flush(session, at):
     assert first == second
     assert second["actor_id"] == admin.id and second["object_id"] == "7"
     assert second["after"] == {"packs": 2, "on": "2026-11-20"}
+
+
+def test_an_entry_appended_with_next_is_written_with_the_next_one_or_before_the_commit(session, at):
+    """The entries of one API call go in one insert; a waiting entry keeps its own time, is never lost by a
+    commit, and goes with a rollback."""
+    from sqlalchemy import event, func, select
+
+    admin = make_user(session, "admin", name="王管理")
+    session.commit()
+    count = lambda: session.scalar(select(func.count()).select_from(audit.AuditEntry))  # noqa: E731
+    engine = session.get_bind()
+    inserts: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO audit_entries"):
+            inserts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        at("2026-11-20 09:00")
+        audit.append(session, admin, "ledger.deposits_billed", "enterprise", 7, after={"packs": 1}, with_next=True)
+        assert count() == 0 and inserts == []  # waiting
+        at("2026-11-20 09:01")
+        audit.append(session, admin, "api.call", "api_token", 3, after={"status": 201})
+        assert count() == 2 and len(inserts) == 1  # both, in one insert
+        session.commit()
+        audit.append(session, admin, "ledger.deposits_billed", "enterprise", 8, with_next=True)
+        session.commit()  # written before the commit, nothing followed it
+        assert count() == 3 and len(inserts) == 2
+        audit.append(session, admin, "ledger.deposits_billed", "enterprise", 9, with_next=True)
+        session.rollback()
+        audit.append(session, admin, "api.call", "api_token", 3)
+        session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    entries = session.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.id)).all()
+    assert [(e.action, e.object_id) for e in entries] == [
+        ("ledger.deposits_billed", "7"),
+        ("api.call", "3"),
+        ("ledger.deposits_billed", "8"),
+        ("api.call", "3"),  # the entry of the rolled-back transaction went with it
+    ]
+    assert entries[0].at < entries[1].at  # each timed when appended

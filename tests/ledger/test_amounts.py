@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.ledger import accounts, amounts
+from portal.ledger import accounts, amounts, journal
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,46 @@ def test_account_codes_parse_back_and_unknown_ones_do_not():
     assert accounts.parse("escrow_bank") == (accounts.ESCROW, None)
     for bad in ("escrow_bank:3", "deposits_held", "deposits_held:x", "cash", "", "refunds_payable:" + "9" * 13):
         assert accounts.parse(bad) is None
+
+
+@pytest.mark.parametrize(
+    "posting",
+    [
+        journal.Posting(
+            key="bill:7:0",
+            kind="bill",
+            posted_on=dt.date(2026, 12, 3),
+            lines=(journal.Line("receivable:3", "D", 120000), journal.Line("held:3", "C", 120000)),
+            battery_id=7,
+            enterprise_id=3,
+            memo="03HPB0DA0001R1CB00000001",
+        ),
+        journal.Posting(
+            key='bank:"A\\1":0',
+            kind="payment",
+            posted_on=dt.date(2026, 1, 31),
+            lines=(journal.Line("escrow", "D", 1), journal.Line("receivable:3", "C", 1)),
+            reverses_id=12,
+            reference="流水号-１",
+            memo="更正：退回\u2028",
+        ),
+    ],
+)
+def test_the_hash_content_made_in_parts_is_the_canonical_array(posting):
+    """``post_many`` makes the hash's content from parts made before the lock: the very bytes of the array."""
+    created_at = dt.datetime(2026, 12, 3, 1, 2, 3, 4005, tzinfo=dt.UTC)
+    whole = journal.canonical_values(
+        41,
+        posting.key,
+        posting.kind,
+        posting.posted_on.isoformat(),
+        posting.battery_id,
+        posting.enterprise_id,
+        posting.reverses_id,
+        posting.reference,
+        posting.memo,
+        "齐鲁动力 (token 5)",
+        journal.utc_iso(created_at),
+        [[line.account, line.side, line.amount_fen] for line in posting.lines],
+    )
+    assert journal.canonical(41, posting, "齐鲁动力 (token 5)", created_at) == whole

@@ -98,17 +98,34 @@ def test_a_failure_between_the_transaction_rows_and_their_lines_posts_nothing(ca
 
 
 def test_a_failure_after_posting_before_the_deposit_rows_posts_nothing(cast, monkeypatch):
-    from portal.ledger.models import Deposit
-
     code, before = _before(cast)
-    seen = []
+    sent = []
     real_post_many = journal.post_many
-    monkeypatch.setattr(journal, "post_many", lambda *a, **k: seen.append(real_post_many(*a, **k)) or seen[-1])
-    monkeypatch.setattr(billing, "insert", _failing_insert(Deposit))
+
+    def failing(ids):  # the journal's rows are sent (in the same round trip on PostgreSQL); the deposits' fail
+        sent.append(ids)
+        raise Injected("injected before inserting into deposits")
+
+    monkeypatch.setattr(journal, "post_many", lambda *a, **k: real_post_many(*a, **{**k, "along": failing}))
     with pytest.raises(Injected):
         _bill(cast, code)
     monkeypatch.undo()
-    assert len(seen) == 1 and seen[0], "the journal was posted before the failure"
+    assert len(sent) == 1 and sent[0], "the journal was posted before the failure"
+    assert _read(snapshot) == before
+    _chains_on(cast)
+
+
+def test_deposit_rows_refused_by_the_database_after_the_journal_rows_post_nothing(cast, monkeypatch):
+    """The deposits' insert goes in the journal's round trip: the database's refusal of it (paid more than
+    billed breaks a CHECK) is raised as SQLAlchemy's error, and the journal's rows before it roll back."""
+    from sqlalchemy.exc import IntegrityError
+
+    code, before = _before(cast)
+    real_row = billing._deposit_row
+    monkeypatch.setattr(billing, "_deposit_row", lambda *a: {**real_row(*a), "paid_fen": -1})
+    with pytest.raises(IntegrityError):
+        _bill(cast, code)
+    monkeypatch.undo()
     assert _read(snapshot) == before
     _chains_on(cast)
 
