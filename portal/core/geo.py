@@ -17,12 +17,37 @@ def in_shandong(lat: float, lon: float) -> bool:
     return SHANDONG_LAT[0] <= lat <= SHANDONG_LAT[1] and SHANDONG_LON[0] <= lon <= SHANDONG_LON[1]
 
 
+EARTH_RADIUS_KM = 6371.0088
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6371.0088
+    r = EARTH_RADIUS_KM
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+class Places:
+    """Many places, for the distances from one point to several hundred of them at a time (a search near
+    a place): what haversine_km computes of the second point is computed once per place, and the rest in
+    one loop without a call per place. Every distance is the very float haversine_km gives (same steps)."""
+
+    def __init__(self, lats: list[float], lons: list[float]) -> None:
+        self.lons = lons
+        self.radians = [math.radians(lat) for lat in lats]
+        self.cosines = [math.cos(p) for p in self.radians]
+
+    def distances_km(self, lat: float, lon: float, indices) -> list[float]:
+        """haversine_km(lat, lon, the place's lat, its lon) for each index, in order."""
+        sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
+        p1 = radians(lat)
+        cos1, twice_r = math.cos(p1), 2 * EARTH_RADIUS_KM
+        ps, cosines, lons = self.radians, self.cosines, self.lons
+        return [
+            twice_r * asin(sqrt(sin((ps[i] - p1) / 2) ** 2 + cos1 * cosines[i] * sin(radians(lons[i] - lon) / 2) ** 2))
+            for i in indices
+        ]
 
 
 def _delta(lat: float, lon: float) -> tuple[float, float]:

@@ -20,7 +20,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from portal.core.geo import haversine_km
+from portal.core.geo import Places
 from portal.search.analysis import compact, jieba_instance, normalise, query_grams, query_words
 from portal.search.rank import Titles, rank
 from portal.search.segments import SegmentCache, posting_ids
@@ -80,8 +80,7 @@ class SearchQueries:
             self._single_copies(searcher)  # reads the kind and id columns
             self._titles(searcher)
             self._plains(searcher)
-            self._column(searcher, "lat", NO_POINT)
-            self._column(searcher, "lon", NO_POINT)
+            self._places(searcher)
 
     def _cached(self, searcher) -> dict:
         """This searcher's (index version's) cache; a new version starts a new one, swapped atomically."""
@@ -265,15 +264,24 @@ class SearchQueries:
 
     def _nearest(self, searcher, docnums: list[int], near, page: int, per_page: int, facets) -> Hits:
         """The documents with a place among docnums, by distance from near (km, haversine) and then id."""
-        lats, lons = self._column(searcher, "lat", NO_POINT), self._column(searcher, "lon", NO_POINT)
+        lats, places = self._places(searcher)
         kinds_col, ids_col = self._column(searcher, "kind"), self._column(searcher, "obj_id")
-        lat, lon = near
-        distances = {d: haversine_km(lat, lon, lats[d], lons[d]) for d in docnums if not math.isnan(lats[d])}
+        placed = [d for d in docnums if not math.isnan(lats[d])]
+        distances = dict(zip(placed, places.distances_km(*near, placed), strict=True))
         ordered = sorted(distances, key=lambda d: (distances[d], ids_col[d]))
         window = ordered[(page - 1) * per_page : page * per_page]
         keys = [(kinds_col[d], ids_col[d]) for d in window]
         shown = {key: distances[d] for key, d in zip(keys, window, strict=True)}
         return Hits(keys=keys, total=len(ordered), facets=facets, distances=shown)
+
+    def _places(self, searcher) -> tuple[list[float], Places]:
+        """This version's latitudes (NO_POINT: none) and its places, for distances."""
+
+        def read():
+            lats = self._column(searcher, "lat", NO_POINT)
+            return lats, Places(lats, self._column(searcher, "lon", NO_POINT))
+
+        return self._per_version(searcher, ("places",), read)
 
     def _count_values(self, searcher, name: str, docnums: list[int], docset: set[int] | None = None) -> dict[str, int]:
         """How many of docnums carry each value of a facet ('kind' or a facet of the documents)."""

@@ -59,3 +59,20 @@ def test_points_outside_china_are_unchanged(lat, lon):
 
 def test_points_in_shandong_are_inside_china():
     assert not geo.out_of_china(36.65, 117.12) and not geo.out_of_china(37.5, 122.6)
+
+
+def test_places_give_exactly_the_distances_haversine_gives():
+    import math
+    import random
+
+    from portal.core.geo import Places, haversine_km
+
+    rng = random.Random(3)
+    points = [(rng.uniform(34.3, 38.4), rng.uniform(114.8, 122.7)) for _ in range(500)]
+    points += [(36.66, 117.12), (36.66, 117.12), (-89.9, -179.9), (89.9, 179.9)]  # the same place twice, poles
+    places = Places([lat for lat, _lon in points], [lon for _lat, lon in points])
+    for here in [(36.66, 117.12), (37.5, 121.4), (0.0, 0.0)]:
+        indices = list(range(len(points)))[::-1]
+        got = places.distances_km(*here, indices)
+        assert got == [haversine_km(*here, *points[i]) for i in indices]  # the same floats, not nearly the same
+    assert math.isnan(Places([math.nan], [math.nan]).distances_km(36.0, 117.0, [0])[0])
