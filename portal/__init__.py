@@ -110,9 +110,9 @@ def _warm_up_search() -> None:
     """Load jieba's dictionary in the background, so the first search does not wait for it."""
     import threading
 
-    from portal.search.analysis import jieba_instance
+    from portal.search.analysis import WARM_UP_THREAD, jieba_instance
 
-    threading.Thread(target=jieba_instance, name="jieba-warm-up", daemon=True).start()
+    threading.Thread(target=jieba_instance, name=WARM_UP_THREAD, daemon=True).start()
 
 
 def _init_login(app: Flask) -> None:

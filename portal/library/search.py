@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, selectinload
 
 from portal import search
 from portal.library.models import Standard
@@ -68,6 +68,12 @@ def number_query(query: str) -> str:
     return f'"{parsed.printed}"' if parsed else query
 
 
+_NOT_NESTED = (
+    lazyload(Standard.replaces),
+    lazyload(Standard.replaced_by),
+    lazyload(Standard.attachments),
+    lazyload(Standard.drafters),
+)
 search.register_model_source(
     "standard",
     Standard,
@@ -79,5 +85,12 @@ search.register_model_source(
     visible=lambda: Standard.is_published,
     # A hit shows the attachments' text; what the standard replaces, or who drafted it, is not shown.
     shown_with=(lazyload(Standard.replaces), lazyload(Standard.replaced_by), lazyload(Standard.drafters)),
+    # An entry names the standards replaced and replacing (by number), not theirs in turn, nor the drafters:
+    # without this the related standards' own relationships are loaded one standard at a time.
+    indexed_with=(
+        selectinload(Standard.replaces).options(*_NOT_NESTED),
+        selectinload(Standard.replaced_by).options(*_NOT_NESTED),
+        lazyload(Standard.drafters),
+    ),
 )
 search.register_rewriter(number_query)

@@ -6,14 +6,13 @@ import dataclasses
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
 from portal import search
 from portal.outlets.models import Outlet
 
 
 def outlet_document(outlet) -> search.SearchDocument:
-    """The index entry of an outlet."""
+    """The index entry of an outlet (an Outlet, or a row of its table)."""
     from portal.core.enums import CITIES, OUTLET_TYPES
 
     return search.SearchDocument(
@@ -68,7 +67,7 @@ _SOURCE = search.register_model_source(
     label=_l("回收网点"),
     facets={"status": "outlet_state", "city": "city"},
     shown_facets=("status",),
-    indexed_with=(lazyload(Outlet.makers),),  # an index entry does not name the car makers served
+    index_rows=True,  # an entry is made of the outlet's own columns
 )
 # The hits are shown from rows (present_rows), not from the objects register_model_source would load.
 search.SOURCES["outlet"] = dataclasses.replace(_SOURCE, present=present_rows)

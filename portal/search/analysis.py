@@ -61,6 +61,9 @@ def runs(text: str) -> Iterator[tuple[str, str, int, int]]:
             yield "sep", "", match.start(), match.end()
 
 
+WARM_UP_THREAD = "jieba-warm-up"  # the name of the thread create_app loads the dictionary in
+
+
 def jieba_instance():
     """The process's jieba tokenizer with the domain dictionary loaded (loaded once)."""
     global _jieba

@@ -63,19 +63,26 @@ def register_model_source(
     shown_facets: Iterable[str] = (),
     visible: Callable[[], object] | None = None,
     shown_with: Sequence = (),
+    index_rows: bool = False,
     indexed_with: Sequence = (),
 ) -> Source:
     """A source over one table: `document(record)` is its index entry (None keeps it out),
     `present(record)` how a hit is shown, `visible()` (a where-clause, called per query) which
     rows count as indexed (all when None), `shown_with` the loader options of the rows shown as hits
-    (a page of hits needs less than an index entry: the model's eager loads can be left out there) and
-    `indexed_with` those of the rows made into index entries (a rebuild loads every row)."""
+    (a page of hits needs less than an index entry: the model's eager loads can be left out there). With
+    `index_rows`, `document` is given the table's plain rows rather than objects (cheaper to load: a
+    rebuild loads every row), for an entry made from the table's own columns only; else `indexed_with`
+    gives the loader options of the objects made into entries."""
 
     def where(statement):
         return statement.where(visible()) if visible is not None else statement
 
     def load(session: Session, ids: list[int]) -> dict[int, SearchDocument | None]:
-        rows = session.scalars(select(model).where(model.id.in_(ids)).options(*indexed_with))
+        if index_rows:
+            table = model.__table__
+            rows = session.execute(select(table).where(table.c.id.in_(ids)))
+        else:
+            rows = session.scalars(select(model).where(model.id.in_(ids)).options(*indexed_with))
         found = {row.id: document(row) for row in rows}
         return {i: found.get(i) for i in ids}
 

@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 
 from whoosh.writing import LockError, SegmentWriter
 
+from portal.search.analysis import WARM_UP_THREAD
+
 # By Whoosh's own estimate (~150 bytes a posting, ~77 postings an outlet): one pool holds ~30,000 outlets;
 # as Python objects the postings take ~1.4x the estimate, so a full pool costs ~550 MB, then it spills.
 POOL_LIMIT_MB = 384
@@ -75,28 +77,48 @@ def _whole_columns(doc_field_length, doc_count: int):
     return cached
 
 
-PARALLEL_FROM = 4000  # documents: fewer are written by one process (a fork costs more than it saves)
+PARALLEL_FROM = 1000  # documents: fewer are written by one process (a fork costs more than it saves)
 
 
-def write_fresh(ix, documents: Sequence, fields: Callable[[object], dict]) -> None:
-    """Add documents, in order, to ix, which holds none (it was just recreated); one commit, no merge."""
-    writer = open_writer(ix)
+def add_and_commit(ix, writer, documents: Sequence, fields: Callable[[object], dict], *, merge: bool = True) -> None:
+    """Add documents, in order, with writer (deletions already made), and commit: with two cores and
+    many documents, the second half in a forked child's segment, committed after this writer's own.
+    Whoosh's commit steps, with that second segment: the merge policy (small segments merged into this
+    writer's, unless merge is False), this writer's segment, the child's."""
     try:
         child = None
-        half = len(documents) // 2
-        if len(documents) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and threading.active_count() == 1:
+        if len(documents) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and _may_fork():
+            half = len(documents) // 2
             child = _Part(ix, documents[half:], fields)  # forked: it inherits the documents, no copying
             documents = documents[:half]
         for doc in documents:
             writer.add_document(**fields(doc))
-        segments = [writer._finalize_segment()]  # Whoosh's own steps of a commit, with a second segment
-        if child is not None:
-            segments.append(child.segment())
+        if child is None:
+            writer.commit(merge=merge)
+            return
+        segments = writer._merge_segments(None, None, merge)
+        segments.append(writer._finalize_segment())
+        segments.append(child.segment())
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:
+            writer.cancel()
         raise
     writer._commit_toc(segments)
     writer._finish()
+
+
+def write_fresh(ix, documents: Sequence, fields: Callable[[object], dict]) -> None:
+    """Add documents, in order, to ix, which holds none (it was just recreated); one commit, no merge."""
+    add_and_commit(ix, open_writer(ix), documents, fields, merge=False)
+
+
+def _may_fork() -> bool:
+    """Whether no other thread runs (a fork copies locks held by other threads), once jieba's loading in
+    the background (create_app) has finished: the documents need the dictionary in any case."""
+    for thread in threading.enumerate():
+        if thread.name == WARM_UP_THREAD:
+            thread.join()
+    return threading.active_count() == 1
 
 
 class _Part:

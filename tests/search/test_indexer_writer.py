@@ -145,3 +145,28 @@ def test_a_rebuild_whose_second_half_fails_writes_nothing(tmp_path, monkeypatch)
     assert engine.count() == 0
     engine.write([documents[0]], [])  # the lock was released
     assert engine.count() == 1
+
+
+def test_a_large_batch_on_two_cores_applies_what_one_writer_applies(tmp_path, monkeypatch):
+    monkeypatch.setattr(search_writer.os, "cpu_count", lambda: 2)
+    first, changes = _with_places(60), _with_places(90)[30:]  # 30 kept, 30 changed (ids 31-60), 30 new
+    for doc in changes:
+        doc.title += "（更新）"
+    engines = {}
+    for name, parallel_from in (("serial", 10**9), ("parallel", 2)):
+        monkeypatch.setattr(search_writer, "PARALLEL_FROM", parallel_from)
+        engine = engines[name] = SearchEngine(tmp_path / name)
+        engine.write(first, [])
+        engine.write(changes, ["outlet:5", "standard:6"])
+    ours, theirs = engines["parallel"], engines["serial"]
+    assert len(whoosh_index.open_dir(str(tmp_path / "parallel"))._segments()) > 1
+    for kind in ("outlet", "standard"):
+        assert sorted(ours.entries(kind)) == sorted(theirs.entries(kind))  # each record once, its last version
+    for query in ("长江路", "更新", "黄河路换电站", "梯次 4S店"):
+        a, b = ours.search(query, per_page=200), theirs.search(query, per_page=200)
+        assert sorted(a.keys) == sorted(b.keys) and a.total == b.total > 0
+        a, b = (
+            ours.search(query, per_page=200, near=(36.3, 117.5)),
+            theirs.search(query, per_page=200, near=(36.3, 117.5)),
+        )
+        assert (a.keys, a.distances) == (b.keys, b.distances)
