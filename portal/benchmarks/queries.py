@@ -135,21 +135,21 @@ def public_list(session: Session) -> list[tuple[BenchmarkSelection, list[tuple[i
     return out
 
 
-def benchmark_years(session: Session, enterprise_ids) -> dict[int, list[int]]:
-    """enterprise id -> the years it was named a benchmark enterprise, newest first (read by members)."""
-    ids = {i for i in enterprise_ids if i is not None}
-    if not ids:
-        return {}
-    rows = session.execute(
+def benchmark_years(session: Session, enterprise_ids=None) -> dict[int, list[int]]:
+    """enterprise id -> the years it was named a benchmark enterprise, newest first (read by members); of
+    every enterprise named one when no ids are given (a few dozen rows a year)."""
+    stmt = (
         select(BenchmarkCandidate.enterprise_id, BenchmarkSelection.year)
         .join(BenchmarkSelection, BenchmarkSelection.id == BenchmarkCandidate.selection_id)
-        .where(
-            BenchmarkCandidate.enterprise_id.in_(ids),
-            BenchmarkCandidate.selected.is_(True),
-            BenchmarkSelection.state == "confirmed",
-        )
+        .where(BenchmarkCandidate.selected.is_(True), BenchmarkSelection.state == "confirmed")
         .order_by(BenchmarkSelection.year.desc())
     )
+    if enterprise_ids is not None:
+        ids = {i for i in enterprise_ids if i is not None}
+        if not ids:
+            return {}
+        stmt = stmt.where(BenchmarkCandidate.enterprise_id.in_(ids))
+    rows = session.execute(stmt)
     years: dict[int, list[int]] = {}
     for enterprise_id, year in rows:
         years.setdefault(enterprise_id, []).append(year)

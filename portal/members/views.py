@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 
 from portal.auth import services as auth_services
-from portal.core import uow
+from portal.core import pagecache, uow
 from portal.core.files import CheckedUpload, check_upload, send_upload
 from portal.core.paging import paginate, parse_paging
 from portal.errors import DomainError, apply_to_form
@@ -98,9 +98,11 @@ def privacy():
 
 
 def _benchmark_years(session, enterprise_ids) -> dict[int, list[int]]:
+    """The benchmark years of these enterprises, from every one's, kept until the data changes."""
     from portal.benchmarks.queries import benchmark_years as years
 
-    return years(session, enterprise_ids)
+    every = pagecache.memo("benchmark-years", lambda: years(session))
+    return {i: every[i] for i in enterprise_ids if i in every}
 
 
 @bp.get("/members")
