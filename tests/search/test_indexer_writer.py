@@ -111,6 +111,7 @@ def _with_places(n: int) -> list[SearchDocument]:
 def test_a_rebuild_on_two_cores_writes_what_one_writer_writes(tmp_path, monkeypatch):
     monkeypatch.setattr(search_writer, "PARALLEL_FROM", 2)
     monkeypatch.setattr(search_writer.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(search_writer, "_may_fork", lambda: True)  # pytest-xdist runs threads of its own
     documents = _with_places(120)
     ours = SearchEngine(tmp_path / "ours")
     ours.write_fresh(documents)
@@ -132,6 +133,7 @@ def test_a_rebuild_whose_second_half_fails_writes_nothing(tmp_path, monkeypatch)
 
     monkeypatch.setattr(search_writer, "PARALLEL_FROM", 2)
     monkeypatch.setattr(search_writer.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(search_writer, "_may_fork", lambda: True)  # pytest-xdist runs threads of its own
     documents = _documents(40)
 
     def fields(doc):
@@ -149,6 +151,7 @@ def test_a_rebuild_whose_second_half_fails_writes_nothing(tmp_path, monkeypatch)
 
 def test_a_large_batch_on_two_cores_applies_what_one_writer_applies(tmp_path, monkeypatch):
     monkeypatch.setattr(search_writer.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(search_writer, "_may_fork", lambda: True)  # pytest-xdist runs threads of its own
     first, changes = _with_places(60), _with_places(90)[30:]  # 30 kept, 30 changed (ids 31-60), 30 new
     for doc in changes:
         doc.title += "（更新）"
@@ -159,7 +162,8 @@ def test_a_large_batch_on_two_cores_applies_what_one_writer_applies(tmp_path, mo
         engine.write(first, [])
         engine.write(changes, ["outlet:5", "standard:6"])
     ours, theirs = engines["parallel"], engines["serial"]
-    assert len(whoosh_index.open_dir(str(tmp_path / "parallel"))._segments()) > 1
+    segments = {name: len(whoosh_index.open_dir(str(tmp_path / name))._segments()) for name in engines}
+    assert segments["parallel"] > segments["serial"]  # the children's segments
     for kind in ("outlet", "standard"):
         assert sorted(ours.entries(kind)) == sorted(theirs.entries(kind))  # each record once, its last version
     for query in ("长江路", "更新", "黄河路换电站", "梯次 4S店"):
@@ -170,3 +174,22 @@ def test_a_large_batch_on_two_cores_applies_what_one_writer_applies(tmp_path, mo
             theirs.search(query, per_page=200, near=(36.3, 117.5)),
         )
         assert (a.keys, a.distances) == (b.keys, b.distances)
+
+
+def test_a_process_with_other_threads_writes_alone(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(search_writer, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(search_writer.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(search_writer, "_Part", None)  # a fork would fail here
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        engine = SearchEngine(tmp_path / "index")
+        engine.write_fresh(_documents(20))
+    finally:
+        release.set()
+        other.join()
+    assert len(whoosh_index.open_dir(str(tmp_path / "index"))._segments()) == 1
+    assert engine.count() == 20
