@@ -11,7 +11,7 @@ from portal.errors import Conflict, DomainError
 from tests.factories import make_user
 
 
-def test_hashes_are_argon2id_with_owasp_parameters(session):
+def test_hashes_are_argon2id_with_owasp_parameters(session, production_hasher):
     user = make_user(session, "staff", password="long-enough-password")
 
     params = extract_parameters(user.password_hash)
