@@ -96,7 +96,7 @@ _RESET_ENGINES: dict[str, object] = {}
 USED_SEQUENCES = "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences WHERE last_value IS NOT NULL"
 
 
-def _truncate_pg(url: str) -> None:
+def _empty_pg(url: str) -> None:
     """Empty this worker's database for the next test: only the tables that hold rows, then every used
     sequence back to 1. Truncating all 80-odd tables each time cost 0.17 s a test, and TRUNCATE of the
     few that hold rows still 0.2-0.3 s (new files for every table, its indexes and the tables that refer
@@ -122,7 +122,7 @@ def _truncate_pg(url: str) -> None:
 def database_url(request, backend, tmp_path) -> str:
     if backend == "postgresql":
         url = request.getfixturevalue("pg_url")
-        _truncate_pg(url)
+        _empty_pg(url)
         return url
     template = request.getfixturevalue("sqlite_template")
     path = tmp_path / "portal.db"
