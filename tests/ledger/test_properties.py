@@ -543,11 +543,11 @@ def test_random_sequences_of_every_operation_keep_the_seven_invariants(app, back
             shutil.copy(copy, target)
             return cached["cast"]
     else:
-        from tests.conftest import _truncate_pg
+        from tests.conftest import _empty_pg
 
         def fresh():
             app.extensions["portal_db"].dispose()
-            _truncate_pg(database_url)
+            _empty_pg(database_url)
             return new_cast()
 
     LedgerMachine.fresh = staticmethod(fresh)
